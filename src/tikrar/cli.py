@@ -1,0 +1,175 @@
+"""The ``tikrar`` command line: a thin layer over :func:`tikrar.dedup`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Optional, Sequence
+
+from . import __version__
+from .boilerplate import default_rules, load_rules
+from .dedup import Deduplicator
+from .errors import TikrarError
+from .io import read_paths, write_clean
+from .normalize import PRESETS, normalize
+
+EXIT_BAD_INPUT = 2
+
+DEDUP_EPILOG = """\
+input:
+  PATH may be a .txt file (one article; its doc_id is the file name without
+  extension), a directory of .txt files (read in name order), or a .jsonl file
+  (one JSON object per line with an id and a text field; a "source" field, if
+  present, names the outlet).
+
+output (one JSON object per paragraph, in input order):
+  doc_id, index (0-based in the article), start, end (character offsets:
+  text[start:end] is the paragraph), text, label (unique | duplicate |
+  boilerplate), scope (within | across | null), duplicate_of ({doc_id, index}
+  of the first occurrence, or null), similarity (Jaccard of shingle sets, or
+  null), reason (boilerplate rule, or why a paragraph was not compared),
+  match (exact | near | contained | null), source.
+
+exit status: 0 on success; 2 on bad input or options, with a one-line message
+naming the file and line.
+
+example:
+  tikrar dedup examples/articles -o out.jsonl --clean cleaned/
+"""
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="tikrar",
+        description="Find repeated and boilerplate paragraphs in Arabic news articles.",
+    )
+    parser.add_argument("--version", action="version", version=f"tikrar {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    run = commands.add_parser(
+        "dedup",
+        help="label every paragraph as unique, duplicate or boilerplate",
+        description="Label every paragraph of the input articles as unique, duplicate (within the "
+        "same article or across articles) or boilerplate, and write one JSON line per paragraph.",
+        epilog=DEDUP_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    run.add_argument("paths", nargs="+", metavar="PATH", help=".txt file, directory of .txt files, or .jsonl file")
+    run.add_argument("-o", "--output", required=True, metavar="OUT.jsonl", help="where to write the paragraph records")
+    run.add_argument("--threshold", type=float, default=None, metavar="T",
+                     help="Jaccard similarity at or above which paragraphs are repeats (default 0.5)")
+    run.add_argument("--short-words", type=int, default=None, metavar="N",
+                     help="paragraphs of fewer words are repeats only when equal after normalization (default 8)")
+    run.add_argument("--shingle", choices=["word", "char"], default=None, help="shingle kind (default word)")
+    run.add_argument("--shingle-size", type=int, default=None, metavar="N", help="words or characters per shingle (default 3)")
+    run.add_argument("--num-perm", type=int, default=None, metavar="N", help="MinHash permutations (default 128)")
+    run.add_argument("--id-field", default="id", help="JSONL field holding the article id (default id)")
+    run.add_argument("--text-field", default="text", help="JSONL field holding the article text (default text)")
+    run.add_argument("--rules", metavar="RULES.json", action="append", default=[],
+                     help="add the phrase rules of a JSON rules file (repeatable)")
+    run.add_argument("--only-rules", action="store_true", help="use only the --rules files, not the built-in rules")
+    run.add_argument("--disable-rule", metavar="NAME", action="append", default=[], help="turn off a rule by name (repeatable)")
+    run.add_argument("--no-boilerplate", action="store_true", help="do not look for boilerplate at all")
+    run.add_argument("--clean", metavar="DIR", help="also write each article without its duplicate and boilerplate paragraphs")
+    run.add_argument("--skip-bad", action="store_true",
+                     help="report unreadable records on stderr and go on, instead of stopping with exit status 2")
+    run.add_argument("-q", "--quiet", action="store_true", help="print no summary")
+
+    norm = commands.add_parser(
+        "normalize",
+        help="print text as the deduplicator compares it",
+        description="Normalize text from the arguments, or from standard input line by line.",
+    )
+    norm.add_argument("text", nargs="*", help="text to normalize (default: read standard input)")
+    norm.add_argument("--preset", choices=sorted(PRESETS), default="dedup", help="normalization preset (default dedup)")
+
+    rules = commands.add_parser("rules", help="list the built-in boilerplate rules",
+                                description="Print the built-in boilerplate rules as JSON lines.")
+    rules.add_argument("--file", metavar="RULES.json", help="list the rules of this file instead")
+    return parser
+
+
+def _dedup_options(args: argparse.Namespace) -> dict:
+    options: dict = {}
+    for name in ("threshold", "short_words", "shingle", "shingle_size", "num_perm"):
+        value = getattr(args, name)
+        if value is not None:
+            options[name] = value
+    extra = [rule for path in args.rules for rule in load_rules(path)]
+    if args.only_rules:
+        options["rules"] = extra
+    elif extra:
+        options["extra_rules"] = extra
+    if args.disable_rule:
+        options["disable_rules"] = args.disable_rule
+    if args.no_boilerplate:
+        options["boilerplate"] = False
+    return options
+
+
+def _run_dedup(args: argparse.Namespace) -> int:
+    deduplicator = Deduplicator(**_dedup_options(args))
+    skipped = []
+
+    def note(err):
+        skipped.append(err)
+        print(f"tikrar: skipped {err}", file=sys.stderr)
+
+    articles = read_paths(
+        args.paths,
+        id_field=args.id_field,
+        text_field=args.text_field,
+        errors="skip" if args.skip_bad else "raise",
+        on_skip=note,
+    )
+    report = deduplicator.add(list(articles))
+    report.to_jsonl(args.output)
+    if args.clean:
+        write_clean(report.cleaned(), args.clean)
+    if not args.quiet:
+        c = report.counts
+        print(
+            f"tikrar: {c['articles']} articles, {c['paragraphs']} paragraphs: {c['unique']} unique, "
+            f"{c['duplicate']} duplicate ({c['within']} within, {c['across']} across), "
+            f"{c['boilerplate']} boilerplate; {len(skipped)} records skipped -> {args.output}",
+            file=sys.stderr,
+        )
+    return 0
+
+
+def _run_normalize(args: argparse.Namespace) -> int:
+    config = PRESETS[args.preset]
+    lines = [" ".join(args.text)] if args.text else (line.rstrip("\n") for line in sys.stdin)
+    for line in lines:
+        print(normalize(line, config))
+    return 0
+
+
+def _run_rules(args: argparse.Namespace) -> int:
+    import json
+
+    for rule in load_rules(args.file) if args.file else default_rules():
+        print(json.dumps(rule.to_dict(), ensure_ascii=False))
+    return 0
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Entry point of the ``tikrar`` command; returns the exit status."""
+    parser = _build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return EXIT_BAD_INPUT
+    handlers = {"dedup": _run_dedup, "normalize": _run_normalize, "rules": _run_rules}
+    try:
+        return handlers[args.command](args)
+    except TikrarError as err:
+        print(f"tikrar: error: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except OSError as err:
+        print(f"tikrar: error: {err.filename or ''}: {err.strerror}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,42 @@
+"""Errors raised by tikrar.
+
+Every error derives from :class:`TikrarError`, so a pipeline can catch one type.
+Messages name the offending value and, where there is one, the fix.
+"""
+
+from __future__ import annotations
+
+
+class TikrarError(Exception):
+    """Base class of every error tikrar raises on purpose."""
+
+
+class ConfigError(TikrarError, ValueError):
+    """An option has a value tikrar cannot work with."""
+
+
+class InputError(TikrarError):
+    """A record of the input cannot be read.
+
+    ``location`` names the record (``file:line``, or a document id) so that
+    a batch job can report it and go on with the rest.
+
+    >>> str(InputError("data.jsonl:3", "line is not valid JSON"))
+    'data.jsonl:3: line is not valid JSON'
+    """
+
+    def __init__(self, location: str, problem: str):
+        self.location = location
+        self.problem = problem
+        super().__init__(f"{location}: {problem}")
+
+
+class MissingDependencyError(TikrarError, ImportError):
+    """An optional dependency is needed for the feature that was asked for."""
+
+    def __init__(self, package: str, extra: str, feature: str):
+        self.package = package
+        super().__init__(
+            f"{feature} needs the optional package {package!r}; "
+            f"install it with: pip install 'tikrar[{extra}]'"
+        )

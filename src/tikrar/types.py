@@ -1,0 +1,102 @@
+"""Plain data types passed between the stages.
+
+All of them are frozen dataclasses: stages never mutate what they receive.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+LABEL_UNIQUE = "unique"
+LABEL_DUPLICATE = "duplicate"
+LABEL_BOILERPLATE = "boilerplate"
+LABELS = (LABEL_UNIQUE, LABEL_DUPLICATE, LABEL_BOILERPLATE)
+
+SCOPE_WITHIN = "within"
+SCOPE_ACROSS = "across"
+
+MATCH_EXACT = "exact"
+MATCH_NEAR = "near"
+MATCH_CONTAINED = "contained"
+
+
+@dataclass(frozen=True)
+class Article:
+    """One article as it was scraped; ``text`` is never modified.
+
+    >>> Article("a1", "نص الخبر", source="sabq").source
+    'sabq'
+    """
+
+    doc_id: str
+    text: str
+    source: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """One paragraph of an article: ``article.text[start:end] == text``."""
+
+    doc_id: str
+    index: int
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class ParagraphRef:
+    """Where a paragraph lives: its article and its 0-based index there."""
+
+    doc_id: str
+    index: int
+
+    def to_dict(self) -> dict:
+        return {"doc_id": self.doc_id, "index": self.index}
+
+
+@dataclass(frozen=True)
+class Record:
+    """The verdict on one paragraph, as the report and the CLI give it.
+
+    ``label`` is one of ``unique``, ``duplicate``, ``boilerplate``.
+    For a duplicate, ``scope`` says whether the first occurrence is in the
+    same article (``within``) or another one (``across``), ``duplicate_of``
+    points at that first occurrence, ``similarity`` is the exact Jaccard
+    similarity of the two paragraphs' shingle sets (1.0 when their
+    normalized texts are equal) and ``match`` is ``exact``, ``near`` or
+    ``contained``. ``reason`` names the boilerplate rule or evidence, or
+    says why a paragraph could not be compared (for example when nothing is
+    left of it after normalization).
+    """
+
+    doc_id: str
+    index: int
+    start: int
+    end: int
+    text: str
+    label: str
+    scope: Optional[str] = None
+    duplicate_of: Optional[ParagraphRef] = None
+    similarity: Optional[float] = None
+    reason: Optional[str] = None
+    match: Optional[str] = None
+    source: Optional[str] = None
+
+    def to_dict(self) -> dict:
+        """The record as plain JSON-ready data, with the keys the CLI writes."""
+        return {
+            "doc_id": self.doc_id,
+            "index": self.index,
+            "start": self.start,
+            "end": self.end,
+            "text": self.text,
+            "label": self.label,
+            "scope": self.scope,
+            "duplicate_of": self.duplicate_of.to_dict() if self.duplicate_of else None,
+            "similarity": self.similarity,
+            "reason": self.reason,
+            "match": self.match,
+            "source": self.source,
+        }
