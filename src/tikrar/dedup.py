@@ -20,6 +20,7 @@ from . import boilerplate as bp
 from .config import LSHConfig, MinHashConfig, ShingleConfig
 from .errors import ConfigError, InputError
 from .index import LSHIndex, choose_bands, verify_pairs
+from .match import MATCH_NAMES, NO_MATCH, MatchPolicy, classify_pairs
 from .minhash import signatures
 from .normalize import DEDUP, PRESETS, RULES, NormalizeConfig, normalize
 from .report import Report, SkippedArticle
@@ -29,9 +30,7 @@ from .types import (
     LABEL_BOILERPLATE,
     LABEL_DUPLICATE,
     LABEL_UNIQUE,
-    MATCH_CONTAINED,
     MATCH_EXACT,
-    MATCH_NEAR,
     SCOPE_ACROSS,
     SCOPE_WITHIN,
     Article,
@@ -58,6 +57,7 @@ class DedupConfig:
     """
 
     threshold: float = 0.5
+    containment: Optional[float] = None
     short_words: int = 8
     normalize: NormalizeConfig = DEDUP
     shingle: ShingleConfig = ShingleConfig()
@@ -67,8 +67,7 @@ class DedupConfig:
     boilerplate: bool = True
 
     def __post_init__(self) -> None:
-        if isinstance(self.threshold, bool) or not isinstance(self.threshold, (int, float)) or not 0 < self.threshold <= 1:
-            raise ConfigError(f"threshold must be a number in (0, 1], got {self.threshold!r}")
+        self.policy  # validates threshold and containment
         if not isinstance(self.short_words, int) or self.short_words < 0:
             raise ConfigError(f"short_words must be a non-negative integer, got {self.short_words!r}")
         if self.lsh.bands is not None and self.lsh.bands * self.lsh.rows > self.minhash.num_perm:
@@ -76,6 +75,10 @@ class DedupConfig:
                 f"LSH bands x rows = {self.lsh.bands * self.lsh.rows} exceeds num_perm = {self.minhash.num_perm}; "
                 "lower bands or rows, or raise num_perm"
             )
+
+    @property
+    def policy(self) -> MatchPolicy:
+        return MatchPolicy(self.threshold, self.containment)
 
     @property
     def active_rules(self) -> tuple[bp.Rule, ...]:
@@ -105,7 +108,7 @@ class DedupConfig:
         """
         config = options.pop("config", None) or cls()
         changes: dict[str, Any] = {}
-        for name in ("threshold", "short_words", "boilerplate"):
+        for name in ("threshold", "containment", "short_words", "boilerplate"):
             if name in options:
                 changes[name] = options.pop(name)
         if "normalize" in options:
@@ -229,6 +232,7 @@ class Deduplicator:
                 skipped.append(SkippedArticle(err.location, err.problem))
         batch = self._prepare(batch_articles)
         records = self._label(batch)
+        records = self._apply_corpus_boilerplate(batch, records)
         return Report(records, articles=len(batch_articles), skipped=skipped)
 
     # -- stages -------------------------------------------------------------
@@ -252,9 +256,9 @@ class Deduplicator:
             batch.hits.extend(hits)
         return batch
 
-    def _near_matches(self, batch: _Batch, first_id: int, exact_first: list[int]) -> dict[int, tuple[int, float, float]]:
+    def _near_matches(self, batch: _Batch, first_id: int, exact_first: list[int]) -> dict[int, tuple[int, float, str]]:
         """For each new paragraph, its best verified earlier match:
-        ``{j: (i, jaccard, containment)}``."""
+        ``{j: (i, jaccard, match kind)}``."""
         config = self.config
         hashes, offsets = shingle_sets(batch.normalized, config.shingle)
         self._offsets = np.concatenate([self._offsets, offsets[1:] + self._offsets[-1]])
@@ -274,13 +278,14 @@ class Deduplicator:
         if len(pairs) == 0:
             return {}
         jaccard, containment = verify_pairs(pairs, self._hashes, self._offsets)
-        best: dict[int, tuple[int, float, float]] = {}
-        for (i, j), jac, cont in zip(pairs.tolist(), jaccard.tolist(), containment.tolist()):
-            if jac < config.threshold:
+        codes = classify_pairs(jaccard, containment, config.policy)
+        best: dict[int, tuple[int, float, str]] = {}
+        for (i, j), jac, code in zip(pairs.tolist(), jaccard.tolist(), codes.tolist()):
+            if code == NO_MATCH:
                 continue
             current = best.get(j)
             if current is None or jac > current[1] or (jac == current[1] and i < current[0]):
-                best[j] = (i, jac, cont)
+                best[j] = (i, jac, MATCH_NAMES[code])
         return best
 
     def _label(self, batch: _Batch) -> list[Record]:
@@ -312,7 +317,7 @@ class Deduplicator:
                 earlier = near[gid][0]
                 target = self._canonical[earlier]
                 similarity = near[gid][1] if target == earlier else self._similarity(target, gid)
-                label, match = LABEL_DUPLICATE, MATCH_NEAR
+                label, match = LABEL_DUPLICATE, near[gid][2]
             elif hit is not None:
                 label, reason = LABEL_BOILERPLATE, hit.reason
             self._canonical.append(target if target is not None else gid)
@@ -337,6 +342,11 @@ class Deduplicator:
             )
         return records
 
+    def _apply_corpus_boilerplate(self, batch: _Batch, records: list[Record]) -> list[Record]:
+        """Boilerplate learned from the corpus: paragraphs that recur in many
+        articles of one source (not yet implemented: records pass through)."""
+        return records
+
     def _similarity(self, i: int, j: int) -> float:
         jaccard, _ = verify_pairs(np.array([[i, j]]), self._hashes, self._offsets)
         return float(jaccard[0])
@@ -357,4 +367,4 @@ def dedup(articles: Iterable[ArticleLike], **options: Any) -> Report:
     return Deduplicator(**options).add(articles, on_error=on_error)
 
 
-__all__ = ["DedupConfig", "Deduplicator", "dedup", "coerce_article", "MATCH_CONTAINED"]
+__all__ = ["DedupConfig", "Deduplicator", "dedup", "coerce_article"]

@@ -1,0 +1,54 @@
+"""When is a verified candidate pair a repeat, and of which kind.
+
+Pure functions over the exact similarities of candidate pairs; the
+deduplicator calls :func:`classify_pairs` once per batch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .errors import ConfigError
+from .types import MATCH_CONTAINED, MATCH_NEAR
+
+#: Codes of :func:`classify_pairs`; 0 means "not a repeat".
+NO_MATCH, NEAR, CONTAINED = 0, 1, 2
+MATCH_NAMES = {NEAR: MATCH_NEAR, CONTAINED: MATCH_CONTAINED}
+
+
+@dataclass(frozen=True)
+class MatchPolicy:
+    """Thresholds that turn exact similarities into verdicts.
+
+    ``threshold``: Jaccard similarity at or above which a pair is a ``near``
+    repeat. ``containment``: share of the smaller paragraph's shingles found
+    in the larger at or above which the pair is ``contained`` (None: off).
+
+    >>> MatchPolicy(threshold=0.5).threshold
+    0.5
+    """
+
+    threshold: float = 0.5
+    containment: float | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("threshold", "containment"):
+            value = getattr(self, name)
+            if value is None and name == "containment":
+                continue
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 1:
+                raise ConfigError(f"{name} must be a number in (0, 1], got {value!r}")
+
+
+def classify_pairs(jaccard: np.ndarray, containment: np.ndarray, policy: MatchPolicy) -> np.ndarray:
+    """Match code per pair: NEAR, CONTAINED or NO_MATCH.
+
+    >>> classify_pairs(np.array([0.6, 0.3, 0.1]), np.array([0.7, 0.95, 0.2]), MatchPolicy(0.5, 0.9)).tolist()
+    [1, 2, 0]
+    """
+    codes = np.where(jaccard >= policy.threshold, NEAR, NO_MATCH).astype(np.int8)
+    if policy.containment is not None:
+        codes[(codes == NO_MATCH) & (containment >= policy.containment)] = CONTAINED
+    return codes
