@@ -266,7 +266,10 @@ class Deduplicator:
         eligible = [
             k
             for k in range(len(batch.normalized))
-            if batch.words[k] >= config.short_words and batch.words[k] > 0 and exact_first[k] == first_id + k
+            if batch.words[k] >= config.short_words
+            and batch.words[k] > 0
+            and exact_first[k] == first_id + k
+            and not (batch.hits[k] is not None and batch.hits[k].direct)
         ]
         if not eligible:
             return {}
@@ -293,8 +296,15 @@ class Deduplicator:
         article_base = self._articles_seen
         self._articles_seen += len(batch.articles)
         # First occurrence of each normalized text, this batch included.
+        # A paragraph that a phrase rule marks as boilerplate never becomes the
+        # first occurrence of anything: a headline repeated in a related-links
+        # list elsewhere must not turn the article's own headline into a repeat.
         exact_first: list[int] = []
         for k, text in enumerate(batch.normalized):
+            hit = batch.hits[k]
+            if hit is not None and hit.direct:
+                exact_first.append(first_id + k)
+                continue
             key = _text_key(text)
             exact_first.append(self._first_by_text.setdefault(key, first_id + k))
         near = self._near_matches(batch, first_id, exact_first)
