@@ -8,12 +8,21 @@ false candidate is dropped by verification anyway.
 
 The index is the one stateful part of the pipeline: it keeps the keys of the
 paragraphs added so far, so that new paragraphs are paired with old ones.
+:class:`LSHIndex` keeps each band's keys sorted (with 32-bit ids beside
+them) and merges a new batch in place, so adding a batch costs time in
+proportion to the index size once, not a full re-sort, and no copy of the
+whole index is ever made. :class:`ReferenceLSHIndex` is the same grouping
+written plainly (re-sorting everything on each add); both give the same pairs.
 """
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 
+from . import _kernels
 from .config import LSHConfig
 from .errors import ConfigError
 
@@ -62,7 +71,8 @@ def _mix64(x: np.ndarray) -> np.ndarray:
 
 
 def band_keys(sigs: np.ndarray, bands: int, rows: int) -> np.ndarray:
-    """One 64-bit key per (paragraph, band), shape ``(n, bands)``.
+    """One 64-bit key per (paragraph, band), shape ``(n, bands)`` (numpy;
+    the compiled kernels compute the same keys, transposed).
 
     >>> sig = np.arange(12, dtype=np.uint32).reshape(2, 6)
     >>> band_keys(sig, 3, 2).shape
@@ -105,10 +115,10 @@ def _bucket_pairs(keys: np.ndarray, ids: np.ndarray, is_new: np.ndarray, window:
     return np.concatenate(pairs)
 
 
-class LSHIndex:
+class ReferenceLSHIndex:
     """Band keys of every paragraph added so far; yields candidate pairs.
 
-    >>> index = LSHIndex(bands=2, rows=2)
+    >>> index = ReferenceLSHIndex(bands=2, rows=2)
     >>> sig = np.array([[1, 2, 3, 4], [1, 2, 9, 9], [5, 6, 7, 8]], dtype=np.uint32)
     >>> index.add(sig, np.array([0, 1, 2])).tolist()
     [[0, 1]]
@@ -144,7 +154,134 @@ class LSHIndex:
         return np.unique(pairs, axis=0)
 
 
+#: Worker threads for per-band work; the kernels release the GIL.
+THREADS = max(1, min(4, os.cpu_count() or 1))
+#: Below this many new band keys one thread does all bands.
+_PARALLEL_MIN_KEYS = 200_000
+MAX_ID = 2**32 - 1
+
+
+class LSHIndex:
+    """Band keys of every paragraph added so far; yields candidate pairs.
+
+    Within a bucket (paragraphs sharing a band key) members are ordered by
+    id and each new member is paired with at most ``max_bucket_pairs``
+    members just before it. Ids are below 2**32.
+
+    >>> index = LSHIndex(bands=2, rows=2)
+    >>> sig = np.array([[1, 2, 3, 4], [1, 2, 9, 9], [5, 6, 7, 8]], dtype=np.uint32)
+    >>> index.add(sig, np.array([0, 1, 2])).tolist()
+    [[0, 1]]
+    >>> index.add(sig[:1], np.array([3])).tolist()
+    [[0, 3], [1, 3]]
+    """
+
+    def __init__(self, bands: int, rows: int, config: LSHConfig = LSHConfig()):
+        if bands < 1 or rows < 1:
+            raise ConfigError(f"LSH bands and rows must be positive, got {bands} x {rows}")
+        self.bands = bands
+        self.rows = rows
+        self.window = config.max_bucket_pairs
+        self._size = 0
+        self._last_id = -1
+        self._keys = [np.zeros(0, dtype=np.uint64) for _ in range(bands)]
+        self._ids = [np.zeros(0, dtype=np.uint32) for _ in range(bands)]
+
+    def __len__(self) -> int:
+        return self._size
+
+    @property
+    def nbytes(self) -> int:
+        """Memory held by the index's arrays."""
+        return sum(k.nbytes + i.nbytes for k, i in zip(self._keys, self._ids))
+
+    def add(self, sigs: np.ndarray, ids: np.ndarray) -> np.ndarray:
+        """Add signatures with their global ids (increasing, larger than any
+        id already added); return the distinct candidate pairs ``(i, j)``,
+        ``i < j``, in which ``j`` is new, sorted."""
+        if sigs.ndim != 2 or self.bands * self.rows > sigs.shape[1]:
+            raise ConfigError(f"bands x rows = {self.bands * self.rows} exceeds num_perm = {sigs.shape[1]}")
+        keys = _kernels.band_keys_of_signatures(
+            np.ascontiguousarray(sigs, dtype=np.uint32), self.bands, self.rows, _MULTIPLIERS
+        )
+        return self.add_keys(keys, ids)
+
+    def add_keys(self, keys: np.ndarray, ids: np.ndarray) -> np.ndarray:
+        """:meth:`add` for band keys already computed, shape ``(bands, len(ids))``."""
+        ids = np.asarray(ids, dtype=np.int64)
+        if keys.shape != (self.bands, len(ids)):
+            raise ConfigError(f"band keys have shape {keys.shape}, expected ({self.bands}, {len(ids)})")
+        if len(ids) == 0:
+            return np.zeros((0, 2), dtype=np.int64)
+        if ids[0] <= self._last_id or (len(ids) > 1 and (np.diff(ids) <= 0).any()):
+            raise ConfigError("LSH ids must increase, and exceed every id already added")
+        if ids[-1] > MAX_ID:
+            raise ConfigError(f"LSH ids must stay below 2**32, got {int(ids[-1])}")
+        new_ids = ids.astype(np.uint32)
+        old_size = self._size
+
+        def one_band(band: int) -> np.ndarray:
+            order = np.argsort(keys[band], kind="stable")
+            band_keys_sorted = keys[band][order]
+            band_ids_sorted = new_ids[order]
+            pairs = _kernels.band_pairs(
+                self._keys[band], self._ids[band], old_size, band_keys_sorted, band_ids_sorted, self.window
+            )
+            self._reserve(band, old_size + len(ids))
+            _kernels.merge_into(self._keys[band], self._ids[band], old_size, band_keys_sorted, band_ids_sorted)
+            return pairs
+
+        if THREADS > 1 and keys.size >= _PARALLEL_MIN_KEYS:
+            with ThreadPoolExecutor(THREADS) as pool:
+                found = list(pool.map(one_band, range(self.bands)))
+        else:
+            found = [one_band(band) for band in range(self.bands)]
+        self._size += len(ids)
+        self._last_id = int(ids[-1])
+        pairs = np.concatenate(found)
+        if len(pairs) == 0:
+            return pairs
+        codes = np.unique((pairs[:, 0].astype(np.uint64) << np.uint64(32)) | pairs[:, 1].astype(np.uint64))
+        out = np.empty((len(codes), 2), dtype=np.int64)
+        out[:, 0] = (codes >> np.uint64(32)).astype(np.int64)
+        out[:, 1] = (codes & np.uint64(MAX_ID)).astype(np.int64)
+        return out
+
+    def _reserve(self, band: int, size: int) -> None:
+        capacity = len(self._keys[band])
+        if size <= capacity:
+            return
+        # Grow by half, one band at a time, so the transient copy stays small.
+        capacity = max(size, capacity + capacity // 2, 1024)
+        keys = np.empty(capacity, dtype=np.uint64)
+        ids = np.empty(capacity, dtype=np.uint32)
+        keys[: self._size] = self._keys[band][: self._size]
+        ids[: self._size] = self._ids[band][: self._size]
+        self._keys[band], self._ids[band] = keys, ids
+
+
 def verify_pairs(
+    pairs: np.ndarray, hashes: np.ndarray, offsets: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Exact Jaccard similarity and containment of each pair of shingle sets.
+
+    Containment is ``|A & B| / min(|A|, |B|)``: 1.0 when the smaller set lies
+    wholly inside the larger. A compiled merge of the two sorted sets per
+    pair, pairs spread over the cores; :func:`verify_pairs_reference` is the
+    plain version.
+
+    >>> hashes = np.array([1, 2, 3, 2, 3, 4, 5], dtype=np.uint32)
+    >>> j, c = verify_pairs(np.array([[0, 1]]), hashes, np.array([0, 3, 7]))
+    >>> round(float(j[0]), 3), round(float(c[0]), 3)
+    (0.4, 0.667)
+    """
+    pairs = np.ascontiguousarray(np.asarray(pairs, dtype=np.int64).reshape(-1, 2))
+    return _kernels.verify_pairs(
+        pairs, np.ascontiguousarray(hashes, dtype=np.uint32), np.ascontiguousarray(offsets, dtype=np.int64)
+    )
+
+
+def verify_pairs_reference(
     pairs: np.ndarray, hashes: np.ndarray, offsets: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """Exact Jaccard similarity and containment of each pair of shingle sets.
@@ -153,7 +290,7 @@ def verify_pairs(
     wholly inside the larger.
 
     >>> hashes = np.array([1, 2, 3, 2, 3, 4, 5], dtype=np.uint32)
-    >>> j, c = verify_pairs(np.array([[0, 1]]), hashes, np.array([0, 3, 7]))
+    >>> j, c = verify_pairs_reference(np.array([[0, 1]]), hashes, np.array([0, 3, 7]))
     >>> round(float(j[0]), 3), round(float(c[0]), 3)
     (0.4, 0.667)
     """

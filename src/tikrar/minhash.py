@@ -13,6 +13,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from . import _kernels
 from .config import MinHashConfig
 
 EMPTY_HASH = np.uint32(0xFFFFFFFF)
@@ -50,16 +51,48 @@ def fmix32(h: np.ndarray) -> np.ndarray:
     return h
 
 
+@lru_cache(maxsize=32)
+def permutations64(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`permutations` widened to ``uint64``, as the compiled kernels take them.
+
+    >>> permutations64(4, 1)[0].dtype
+    dtype('uint64')
+    """
+    a, b = permutations(num_perm, seed)
+    a64, b64 = a.astype(np.uint64), b.astype(np.uint64)
+    a64.setflags(write=False)
+    b64.setflags(write=False)
+    return a64, b64
+
+
 def signatures(hashes: np.ndarray, offsets: np.ndarray, config: MinHashConfig = MinHashConfig()) -> np.ndarray:
     """MinHash signatures of shingle sets in CSR form, shape ``(n, num_perm)``.
 
     An empty set gets the all-``0xFFFFFFFF`` signature, as an empty datasketch
-    MinHash has.
+    MinHash has. Computed by a compiled kernel, one paragraph per task over
+    all cores; :func:`signatures_reference` is the same in plain numpy.
 
     >>> from tikrar.shingle import shingle_sets
     >>> sig = signatures(*shingle_sets(["a b c d", ""]), MinHashConfig(num_perm=8))
     >>> sig.shape, bool((sig[1] == 0xFFFFFFFF).all())
     ((2, 8), True)
+    """
+    offsets = np.ascontiguousarray(offsets, dtype=np.int64)
+    hashes = np.ascontiguousarray(hashes, dtype=np.uint32)
+    a, b = permutations64(config.num_perm, config.seed)
+    rows = np.arange(len(offsets) - 1, dtype=np.int64)
+    return _kernels.signatures(hashes, offsets, rows, a, b)
+
+
+def signatures_reference(
+    hashes: np.ndarray, offsets: np.ndarray, config: MinHashConfig = MinHashConfig()
+) -> np.ndarray:
+    """:func:`signatures` in plain numpy, one permutation at a time.
+
+    >>> from tikrar.shingle import shingle_sets
+    >>> h, o = shingle_sets(["a b c d", ""])
+    >>> bool((signatures_reference(h, o) == signatures(h, o)).all())
+    True
     """
     n = len(offsets) - 1
     a, b = permutations(config.num_perm, config.seed)
@@ -103,3 +136,45 @@ def to_datasketch_minhash(shingle_strings, config: MinHashConfig = MinHashConfig
     m = MinHash(num_perm=config.num_perm, seed=config.seed, hashfunc=shingle_hash, scheme=SCHEME)
     m.update_batch(list(shingle_strings))
     return m
+
+
+def to_datasketch_lsh(
+    sigs: np.ndarray,
+    keys=None,
+    threshold: float = 0.5,
+    config: MinHashConfig = MinHashConfig(),
+    bands: int | None = None,
+    rows: int | None = None,
+):
+    """A filled datasketch ``MinHashLSH`` holding signature rows.
+
+    ``keys`` names each row in the index (default: the row number); tikrar
+    users usually pass ``(doc_id, index)`` of each paragraph. The banding is
+    tikrar's (:func:`tikrar.index.choose_bands` of ``threshold`` and
+    ``num_perm``) unless ``bands`` and ``rows`` are given, so datasketch
+    proposes the same candidates as tikrar's own index.
+
+    >>> from tikrar.shingle import shingle_sets
+    >>> sig = signatures(*shingle_sets(["a b c d e f", "a b c d e f", "x y z"]))
+    >>> lsh = to_datasketch_lsh(sig, keys=[("d1", 0), ("d2", 0), ("d3", 0)])
+    >>> sorted(lsh.query(to_lean_minhashes(sig[:1])[0]))
+    [('d1', 0), ('d2', 0)]
+    """
+    from datasketch import MinHashLSH
+
+    from .index import choose_bands
+
+    if (bands is None) != (rows is None):
+        raise ValueError("give both bands and rows, or neither")
+    if bands is None:
+        bands, rows = choose_bands(threshold, config.num_perm)
+    if sigs.ndim != 2 or sigs.shape[1] != config.num_perm:
+        raise ValueError(f"signatures have shape {sigs.shape}, expected (n, {config.num_perm}) for num_perm={config.num_perm}")
+    keys = list(range(len(sigs))) if keys is None else list(keys)
+    if len(keys) != len(sigs):
+        raise ValueError(f"{len(keys)} keys for {len(sigs)} signatures")
+    lsh = MinHashLSH(num_perm=config.num_perm, params=(bands, rows))
+    with lsh.insertion_session() as session:
+        for key, lean in zip(keys, to_lean_minhashes(sigs, config)):
+            session.insert(key, lean, check_duplication=False)
+    return lsh

@@ -1,0 +1,439 @@
+"""Compiled kernels of the batch path (numba), over UTF-8 bytes and uint32 sets.
+
+Everything here works on plain numpy arrays so that one call handles a whole
+batch: the UTF-8 bytes of all normalized paragraphs joined together, the byte
+offset where each paragraph starts, CSR shingle sets ``(hashes, offsets)``.
+Kernels release the GIL (``nogil=True``), split large batches over the cores
+(``parallel=True`` with ``prange``) and are cached on disk (``cache=True``),
+so only the first process on a machine pays the compilation.
+
+Each kernel has a plain numpy/Python twin elsewhere in the package (the
+reference path); ``tests/test_fastpath.py`` checks that both agree.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+_MASK32 = np.uint64(0xFFFFFFFF)
+_SPACE = 0x20
+
+
+def _crc_table() -> np.ndarray:
+    table = np.zeros((8, 256), dtype=np.uint32)
+    for byte in range(256):
+        c = byte
+        for _ in range(8):
+            c = (c >> 1) ^ 0xEDB88320 if c & 1 else c >> 1
+        table[0, byte] = c
+    # Slicing-by-8: table[t][b] is the CRC register after b and t zero bytes.
+    for t in range(1, 8):
+        for byte in range(256):
+            prev = int(table[t - 1, byte])
+            table[t, byte] = (prev >> 8) ^ int(table[0, prev & 0xFF])
+    return table.astype(np.int64)
+
+
+CRC_TABLE = _crc_table()
+
+_LANE_MULTIPLIERS = np.array(
+    [0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0xD6E8FEB86659FD93,
+     0xFF51AFD7ED558CCD, 0xC4CEB9FE1A85EC53, 0x94D049BB133111EB, 0xBF58476D1CE4E5B9],
+    dtype=np.uint64,
+)
+
+
+# ---------------------------------------------------------------------------
+# Bytes and paragraphs
+
+
+@njit(cache=True, nogil=True)
+def byte_offsets(data, char_lengths):
+    """Byte offset of each paragraph in ``data`` (UTF-8 of the joined texts),
+    from the paragraphs' lengths in code points; ``n + 1`` entries."""
+    n = char_lengths.shape[0]
+    out = np.empty(n + 1, dtype=np.int64)
+    pos = 0
+    out[0] = 0
+    for k in range(n):
+        remaining = char_lengths[k]
+        while remaining > 0:
+            lead = data[pos]
+            if lead < 0x80:
+                pos += 1
+            elif lead < 0xE0:
+                pos += 2
+            elif lead < 0xF0:
+                pos += 3
+            else:
+                pos += 4
+            remaining -= 1
+        out[k + 1] = pos
+    return out
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def word_counts(data, offsets):
+    """Words of each paragraph, as ``len(text.split(" "))`` (0 when empty)."""
+    n = offsets.shape[0] - 1
+    out = np.zeros(n, dtype=np.int64)
+    for k in prange(n):
+        start, end = offsets[k], offsets[k + 1]
+        if end > start:
+            spaces = 0
+            for p in range(start, end):
+                if data[p] == _SPACE:
+                    spaces += 1
+            out[k] = spaces + 1
+    return out
+
+
+@njit(cache=True, nogil=True)
+def _fmix64(x):
+    x ^= x >> np.uint64(33)
+    x *= np.uint64(0xFF51AFD7ED558CCD)
+    x ^= x >> np.uint64(33)
+    x *= np.uint64(0xC4CEB9FE1A85EC53)
+    x ^= x >> np.uint64(33)
+    return x
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def text_keys(data, offsets):
+    """A 64-bit key of each paragraph's bytes (equal texts, equal keys).
+
+    Eight bytes at a time, each word multiplied into a running state that is
+    fully mixed at the end together with the length.
+    """
+    n = offsets.shape[0] - 1
+    out = np.empty(n, dtype=np.uint64)
+    for k in prange(n):
+        start, end = offsets[k], offsets[k + 1]
+        h = np.uint64(0x243F6A8885A308D3) ^ np.uint64(end - start)
+        p = start
+        while p < end:
+            word = np.uint64(0)
+            stop = min(p + 8, end)
+            shift = np.uint64(0)
+            for q in range(p, stop):
+                word |= np.uint64(data[q]) << shift
+                shift += np.uint64(8)
+            h = (h ^ _fmix64(word + np.uint64(0x9E3779B97F4A7C15))) * np.uint64(0xBF58476D1CE4E5B9)
+            h = (h << np.uint64(29)) | (h >> np.uint64(35))
+            p = stop
+        out[k] = _fmix64(h)
+    return out
+
+
+# ---------------------------------------------------------------------------
+# Shingles
+
+
+@njit(cache=True, nogil=True)
+def crc32(data, start, end, table):
+    """zlib's CRC-32 of ``data[start:end]``, eight bytes per step."""
+    c = 0xFFFFFFFF
+    p = start
+    while p + 8 <= end:
+        lo = c ^ (np.int64(data[p]) | (np.int64(data[p + 1]) << 8)
+                  | (np.int64(data[p + 2]) << 16) | (np.int64(data[p + 3]) << 24))
+        c = (table[7, lo & 0xFF] ^ table[6, (lo >> 8) & 0xFF] ^ table[5, (lo >> 16) & 0xFF]
+             ^ table[4, (lo >> 24) & 0xFF] ^ table[3, data[p + 4]] ^ table[2, data[p + 5]]
+             ^ table[1, data[p + 6]] ^ table[0, data[p + 7]])
+        p += 8
+    while p < end:
+        c = table[0, (c ^ data[p]) & 0xFF] ^ (c >> 8)
+        p += 1
+    return c ^ 0xFFFFFFFF
+
+
+@njit(cache=True, nogil=True)
+def _boundaries(data, start, end, by_words):
+    """Start of each unit (word or code point) of one paragraph, then ``end``
+    (for words: one past the space that ends the last word, so that a
+    shingle of units i..j spans ``bounds[i]:bounds[j + 1] - gap``)."""
+    count = 0
+    if by_words:
+        count = 1
+        for p in range(start, end):
+            if data[p] == _SPACE:
+                count += 1
+    else:
+        for p in range(start, end):
+            if (data[p] & 0xC0) != 0x80:
+                count += 1
+    bounds = np.empty(count + 1, dtype=np.int64)
+    if by_words:
+        bounds[0] = start
+        u = 1
+        for p in range(start, end):
+            if data[p] == _SPACE:
+                bounds[u] = p + 1
+                u += 1
+        bounds[count] = end + 1
+    else:
+        u = 0
+        for p in range(start, end):
+            if (data[p] & 0xC0) != 0x80:
+                bounds[u] = p
+                u += 1
+        bounds[count] = end
+    return bounds
+
+
+@njit(cache=True, nogil=True)
+def _shingle_count(data, start, end, by_words, size):
+    if end == start:
+        return 0
+    units = 0
+    if by_words:
+        units = 1
+        for p in range(start, end):
+            if data[p] == _SPACE:
+                units += 1
+    else:
+        for p in range(start, end):
+            if (data[p] & 0xC0) != 0x80:
+                units += 1
+    return 1 if units <= size else units - size + 1
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def shingle_hash_sets(data, offsets, by_words, size, table):
+    """Sorted distinct CRC-32 hashes of the shingles of every paragraph.
+
+    Shingles are word ``size``-grams (words split on U+0020 as ``str.split(" ")``
+    does) or code-point ``size``-grams; a paragraph of at most ``size`` units
+    is one shingle, an empty one none. Returns CSR ``(hashes, set_offsets)``.
+    """
+    n = offsets.shape[0] - 1
+    counts = np.empty(n, dtype=np.int64)
+    for k in prange(n):
+        counts[k] = _shingle_count(data, offsets[k], offsets[k + 1], by_words, size)
+    raw_offsets = np.zeros(n + 1, dtype=np.int64)
+    for k in range(n):
+        raw_offsets[k + 1] = raw_offsets[k] + counts[k]
+    raw = np.empty(raw_offsets[n], dtype=np.uint32)
+    distinct = np.zeros(n, dtype=np.int64)
+    gap = 1 if by_words else 0
+    for k in prange(n):
+        start, end = offsets[k], offsets[k + 1]
+        base = raw_offsets[k]
+        total = counts[k]
+        if total == 0:
+            continue
+        if total == 1:
+            raw[base] = crc32(data, start, end, table)
+            distinct[k] = 1
+            continue
+        bounds = _boundaries(data, start, end, by_words)
+        for i in range(total):
+            raw[base + i] = crc32(data, bounds[i], bounds[i + size] - gap, table)
+        own = raw[base : base + total]
+        own.sort()
+        kept = 1
+        for i in range(1, total):
+            if own[i] != own[kept - 1]:
+                own[kept] = own[i]
+                kept += 1
+        distinct[k] = kept
+    set_offsets = np.zeros(n + 1, dtype=np.int64)
+    for k in range(n):
+        set_offsets[k + 1] = set_offsets[k] + distinct[k]
+    hashes = np.empty(set_offsets[n], dtype=np.uint32)
+    for k in prange(n):
+        base = raw_offsets[k]
+        out = set_offsets[k]
+        for i in range(distinct[k]):
+            hashes[out + i] = raw[base + i]
+    return hashes, set_offsets
+
+
+# ---------------------------------------------------------------------------
+# MinHash and band keys
+
+
+@njit(cache=True, nogil=True)
+def _fmix32(h):
+    h ^= h >> np.uint64(16)
+    h = (h * np.uint64(0x85EBCA6B)) & _MASK32
+    h ^= h >> np.uint64(13)
+    h = (h * np.uint64(0xC2B2AE35)) & _MASK32
+    h ^= h >> np.uint64(16)
+    return h
+
+
+@njit(cache=True, nogil=True)
+def _signature_into(sig, hashes, start, end, a, b):
+    num_perm = sig.shape[0]
+    for k in range(num_perm):
+        sig[k] = _MASK32
+    for p in range(start, end):
+        mixed = _fmix32(np.uint64(hashes[p]))
+        for k in range(num_perm):
+            value = (a[k] * mixed + b[k]) & _MASK32
+            if value < sig[k]:
+                sig[k] = value
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def signatures(hashes, offsets, rows_of, a, b):
+    """MinHash signatures (datasketch ``affine32``) of the sets ``rows_of``;
+    shape ``(len(rows_of), num_perm)``, an empty set all ``0xFFFFFFFF``."""
+    m = rows_of.shape[0]
+    num_perm = a.shape[0]
+    out = np.empty((m, num_perm), dtype=np.uint32)
+    for r in prange(m):
+        k = rows_of[r]
+        sig = np.empty(num_perm, dtype=np.uint64)
+        _signature_into(sig, hashes, offsets[k], offsets[k + 1], a, b)
+        for p in range(num_perm):
+            out[r, p] = np.uint32(sig[p])
+    return out
+
+
+@njit(cache=True, nogil=True)
+def _mix64(x):
+    x = x ^ (x >> np.uint64(33))
+    x = x * np.uint64(0xFF51AFD7ED558CCD)
+    x = x ^ (x >> np.uint64(33))
+    x = x * np.uint64(0xC4CEB9FE1A85EC53)
+    return x ^ (x >> np.uint64(33))
+
+
+@njit(cache=True, nogil=True)
+def _band_keys_into(keys, column, sig, bands, rows, multipliers):
+    width = multipliers.shape[0]
+    for band in range(bands):
+        key = np.uint64(0)
+        for r in range(rows):
+            value = sig[band * rows + r]
+            key = _mix64(key ^ (value * multipliers[r % width] + np.uint64(r)))
+        keys[band, column] = key
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def band_keys_of_sets(hashes, offsets, rows_of, a, b, bands, rows, multipliers):
+    """Band keys straight from shingle sets, shape ``(bands, len(rows_of))``;
+    the signatures are never stored (equal to ``index.band_keys`` of them)."""
+    m = rows_of.shape[0]
+    num_perm = a.shape[0]
+    keys = np.empty((bands, m), dtype=np.uint64)
+    for r in prange(m):
+        k = rows_of[r]
+        sig = np.empty(num_perm, dtype=np.uint64)
+        _signature_into(sig, hashes, offsets[k], offsets[k + 1], a, b)
+        _band_keys_into(keys, r, sig, bands, rows, multipliers)
+    return keys
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def band_keys_of_signatures(sigs, bands, rows, multipliers):
+    """Band keys of a signature matrix, shape ``(bands, n)``."""
+    n = sigs.shape[0]
+    keys = np.empty((bands, n), dtype=np.uint64)
+    for r in prange(n):
+        sig = sigs[r].astype(np.uint64)
+        _band_keys_into(keys, r, sig, bands, rows, multipliers)
+    return keys
+
+
+# ---------------------------------------------------------------------------
+# LSH buckets: one band at a time, old members kept sorted by (key, id)
+
+
+@njit(cache=True, nogil=True)
+def _bucket_scan(old_keys, old_ids, old_size, new_keys, new_ids, window, out):
+    """Pairs of a band: each new member with the ``window`` members before it
+    in its bucket (old members first, then new, each by id). With ``out`` of
+    length 0 only counts; otherwise fills ``out`` (shape ``(count, 2)``)."""
+    filling = out.shape[0] > 0
+    count = 0
+    m = new_keys.shape[0]
+    s = 0
+    while s < m:
+        key = new_keys[s]
+        t = s + 1
+        while t < m and new_keys[t] == key:
+            t += 1
+        lo = np.searchsorted(old_keys[:old_size], key, side="left")
+        hi = np.searchsorted(old_keys[:old_size], key, side="right")
+        olds = hi - lo
+        for q in range(s, t):
+            position = olds + (q - s)
+            first = max(0, position - window)
+            for e in range(first, position):
+                if filling:
+                    if e < olds:
+                        out[count, 0] = np.int64(old_ids[lo + e])
+                    else:
+                        out[count, 0] = np.int64(new_ids[s + e - olds])
+                    out[count, 1] = np.int64(new_ids[q])
+                count += 1
+        s = t
+    return count
+
+
+@njit(cache=True, nogil=True)
+def band_pairs(old_keys, old_ids, old_size, new_keys, new_ids, window):
+    """Candidate pairs ``(earlier, later)`` of one band; ``new_keys`` sorted
+    (stable, so equal keys keep increasing ids)."""
+    empty = np.empty((0, 2), dtype=np.int64)
+    count = _bucket_scan(old_keys, old_ids, old_size, new_keys, new_ids, window, empty)
+    out = np.empty((count, 2), dtype=np.int64)
+    if count:
+        _bucket_scan(old_keys, old_ids, old_size, new_keys, new_ids, window, out)
+    return out
+
+
+@njit(cache=True, nogil=True)
+def merge_into(keys, ids, old_size, new_keys, new_ids):
+    """Merge sorted new members into ``keys[:old_size]`` in place, from the
+    back (``keys`` has room for both); on equal keys old members stay first."""
+    i = old_size - 1
+    j = new_keys.shape[0] - 1
+    w = old_size + new_keys.shape[0] - 1
+    while j >= 0:
+        if i >= 0 and keys[i] > new_keys[j]:
+            keys[w] = keys[i]
+            ids[w] = ids[i]
+            i -= 1
+        else:
+            keys[w] = new_keys[j]
+            ids[w] = new_ids[j]
+            j -= 1
+        w -= 1
+
+
+# ---------------------------------------------------------------------------
+# Verification
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def verify_pairs(pairs, hashes, offsets):
+    """Exact Jaccard and containment of each pair of sorted distinct sets."""
+    m = pairs.shape[0]
+    jaccard = np.zeros(m, dtype=np.float64)
+    containment = np.zeros(m, dtype=np.float64)
+    for r in prange(m):
+        i, j = pairs[r, 0], pairs[r, 1]
+        p, p_end = offsets[i], offsets[i + 1]
+        q, q_end = offsets[j], offsets[j + 1]
+        size_a, size_b = p_end - p, q_end - q
+        if size_a == 0 or size_b == 0:
+            continue
+        inter = 0
+        while p < p_end and q < q_end:
+            x, y = hashes[p], hashes[q]
+            if x == y:
+                inter += 1
+                p += 1
+                q += 1
+            elif x < y:
+                p += 1
+            else:
+                q += 1
+        jaccard[r] = inter / (size_a + size_b - inter)
+        containment[r] = inter / min(size_a, size_b)
+    return jaccard, containment
