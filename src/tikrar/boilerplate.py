@@ -4,7 +4,14 @@ A rule is a regular expression over a paragraph normalized with the ``rules``
 preset (letters folded, punctuation kept in ASCII spelling), so one pattern
 covers "اقرأ أيضاً:", "إقرأ أيضا:" and "اقرا ايضا". A *heading* rule (such as
 "مقالات مشابهة") also marks the short lines and bullets that follow it: the
-related-article list under a heading.
+related-article list under a heading. A rule with ``not_beside`` fires only
+when neither neighbouring paragraph matches that second pattern: a lone bullet
+line inside the body is a teaser, a run of bullet lines is a list that belongs
+to the text.
+
+Boilerplate learned from the corpus (a paragraph repeated in many articles of
+one source) lives in :class:`tikrar.Deduplicator`, which sees every batch;
+:func:`source_key` is the part of it that is a pure function.
 """
 
 from __future__ import annotations
@@ -29,11 +36,25 @@ EDGE_PARAGRAPHS = 3
 #: Lines after a heading rule are part of its list while they have at most
 #: this many words.
 LIST_ITEM_MAX_WORDS = 20
+#: A list line that ends like a sentence (full stop, question or exclamation
+#: mark) is text, not a headline, when the list runs back into the body.
+_SENTENCE_END = regex.compile(r"[.!?]\W*$")
+#: Characters that end the source prefix of a doc_id (see :func:`source_key`).
+SOURCE_SEPARATORS = ":/"
 
 
 @dataclass(frozen=True)
 class Rule:
     """One phrase rule.
+
+    ``where``: ``anywhere``, ``start`` (among the first
+    :data:`EDGE_PARAGRAPHS` paragraphs) or ``end`` (among the last ones).
+    ``max_words``: the rule ignores longer paragraphs (words counted after
+    normalization), so a dateline that opens a long news paragraph is not
+    furniture. ``heading``: the short lines after the paragraph are marked too.
+    ``not_beside``: a second pattern; the rule fires only when neither
+    neighbouring paragraph matches it. ``family`` groups rules in reports and
+    docs.
 
     >>> Rule("wire_end", r"^// ?انتهي ?//$").matches("// انتهي //")
     True
@@ -45,6 +66,7 @@ class Rule:
     max_words: Optional[int] = None
     heading: bool = False
     family: str = "custom"
+    not_beside: Optional[str] = None
 
     def __post_init__(self) -> None:
         if not self.name or not isinstance(self.name, str):
@@ -53,20 +75,37 @@ class Rule:
             raise ConfigError(f"rule {self.name!r}: where must be one of {WHERE}, got {self.where!r}")
         if self.max_words is not None and (not isinstance(self.max_words, int) or self.max_words < 1):
             raise ConfigError(f"rule {self.name!r}: max_words must be a positive integer, got {self.max_words!r}")
-        try:
-            self.compiled
-        except regex.error as err:
-            raise ConfigError(f"rule {self.name!r}: pattern {self.pattern!r} is not a valid regular expression: {err}") from err
+        if not isinstance(self.heading, bool):
+            raise ConfigError(f"rule {self.name!r}: heading must be true or false, got {self.heading!r}")
+        for name in ("pattern", "not_beside"):
+            value = getattr(self, name)
+            if value is None and name == "not_beside":
+                continue
+            if not isinstance(value, str):
+                raise ConfigError(f"rule {self.name!r}: {name} must be a string, got {type(value).__name__}")
+            try:
+                regex.compile(value)
+            except regex.error as err:
+                raise ConfigError(f"rule {self.name!r}: {name} {value!r} is not a valid regular expression: {err}") from err
 
     @cached_property
     def compiled(self) -> regex.Pattern:
         return regex.compile(self.pattern)
+
+    @cached_property
+    def compiled_not_beside(self) -> Optional[regex.Pattern]:
+        return regex.compile(self.not_beside) if self.not_beside is not None else None
 
     def matches(self, rule_text: str) -> bool:
         """Whether the pattern is found in a ``rules``-normalized paragraph."""
         return self.compiled.search(rule_text) is not None
 
     def to_dict(self) -> dict:
+        """The rule as JSON-ready data, in the rules-file format.
+
+        >>> Rule("ad", "^اعلان$").to_dict()["where"]
+        'anywhere'
+        """
         return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
 
 
@@ -137,6 +176,12 @@ def _in_place(rule: Rule, index: int, count: int) -> bool:
     return True
 
 
+def _applies(rule: Rule, text: str, words: int, index: int, count: int) -> bool:
+    if rule.max_words is not None and words > rule.max_words:
+        return False
+    return _in_place(rule, index, count) and rule.matches(text)
+
+
 def find_boilerplate(
     rule_texts: Sequence[str], word_counts: Sequence[int], rules: Iterable[Rule]
 ) -> list[Optional[BoilerplateHit]]:
@@ -144,8 +189,16 @@ def find_boilerplate(
 
     ``rule_texts`` are the paragraphs normalized with the ``rules`` preset,
     ``word_counts`` their lengths in words. The first rule that matches a
-    paragraph names it. After a heading rule, the following paragraphs of at
-    most :data:`LIST_ITEM_MAX_WORDS` words are marked too, until a longer one.
+    paragraph names it. A rule with ``not_beside`` fires only when neither
+    neighbour matches that pattern, except in the list under a heading (a
+    bulleted list of headlines there is furniture line by line).
+
+    After a heading rule, the following paragraphs of at most
+    :data:`LIST_ITEM_MAX_WORDS` words form its list. A list that runs to the
+    end of the article, or into more furniture, is marked whole. A list that
+    runs back into the body (a longer paragraph follows) is marked only up to
+    its first line that ends like a sentence: a teaser headline under "اقرأ
+    أيضاً" inside the text is furniture, the short paragraphs after it are not.
 
     >>> texts = [normalize(t, RULES) for t in ["خبر طويل", "مقالات مشابهة", "عنوان اول", "عنوان ثان"]]
     >>> [h and h.reason for h in find_boilerplate(texts, [2, 2, 2, 2], default_rules())]
@@ -153,22 +206,76 @@ def find_boilerplate(
     """
     rules = list(rules)
     count = len(rule_texts)
-    hits: list[Optional[BoilerplateHit]] = [None] * count
-    heading: Optional[str] = None
+    if len(word_counts) != count:
+        raise ValueError(f"{count} paragraphs but {len(word_counts)} word counts")
+    direct: list[Optional[Rule]] = [None] * count
+    under_heading = False
     for index, (text, words) in enumerate(zip(rule_texts, word_counts)):
         for rule in rules:
-            if rule.max_words is not None and words > rule.max_words:
+            if not _applies(rule, text, words, index, count):
                 continue
-            if _in_place(rule, index, count) and rule.matches(text):
-                hits[index] = BoilerplateHit(rule.name, True)
-                heading = rule.name if rule.heading else heading
-                break
-        else:
-            if heading is not None and words <= LIST_ITEM_MAX_WORDS:
-                hits[index] = BoilerplateHit(heading, False)
-            else:
-                heading = None
+            beside = rule.compiled_not_beside
+            if (
+                beside is not None
+                and not under_heading
+                and any(0 <= k < count and beside.search(rule_texts[k]) is not None for k in (index - 1, index + 1))
+            ):
+                continue
+            direct[index] = rule
+            break
+        if direct[index] is not None:
+            under_heading = under_heading or direct[index].heading
+        elif words > LIST_ITEM_MAX_WORDS:
+            under_heading = False
+
+    hits: list[Optional[BoilerplateHit]] = [
+        BoilerplateHit(rule.name, True) if rule is not None else None for rule in direct
+    ]
+    heading: Optional[str] = None
+    pending: list[int] = []  # short lines under the current heading, not yet marked
+
+    def mark(indexes: Iterable[int]) -> None:
+        for k in indexes:
+            hits[k] = BoilerplateHit(heading, False)  # type: ignore[arg-type]
+
+    for index, rule in enumerate(direct):
+        if rule is not None:
+            if heading is not None:
+                mark(pending)  # the list ran into more furniture
+            pending = []
+            if rule.heading:
+                heading = rule.name
+        elif heading is not None and word_counts[index] <= LIST_ITEM_MAX_WORDS:
+            pending.append(index)
+        elif heading is not None:
+            # The list ran back into the body: keep only its headline-like head.
+            head = []
+            for k in pending:
+                if _SENTENCE_END.search(rule_texts[k]):
+                    break
+                head.append(k)
+            mark(head)
+            heading, pending = None, []
+    if heading is not None:
+        mark(pending)
     return hits
+
+
+def source_key(source: Optional[str], doc_id: str, separators: str = SOURCE_SEPARATORS) -> Optional[str]:
+    """The source a paragraph counts under for corpus-learned boilerplate.
+
+    The article's own ``source`` when it has one; otherwise the part of its
+    ``doc_id`` before the first of ``separators`` (``"sabq:123"`` and
+    ``"sabq/123"`` count under ``sabq``); otherwise ``None``, meaning the
+    whole corpus is one source.
+
+    >>> source_key("okaz", "2015-07-21:4"), source_key(None, "sabq/17"), source_key(None, "017")
+    ('okaz', 'sabq', None)
+    """
+    if source:
+        return source
+    cut = min((i for i in (doc_id.find(c) for c in separators) if i > 0), default=-1)
+    return doc_id[:cut] if cut > 0 else None
 
 
 def rule_view(text: str) -> str:
