@@ -200,17 +200,18 @@ def _shingle_count(data, start, end, by_words, size):
 
 
 @njit(cache=True, nogil=True, parallel=True)
-def shingle_hash_sets(data, offsets, by_words, size, table):
-    """Sorted distinct CRC-32 hashes of the shingles of every paragraph.
+def shingle_hash_sets(data, starts, ends, by_words, size, table):
+    """Sorted distinct CRC-32 hashes of the shingles of the paragraphs
+    ``data[starts[k]:ends[k]]``.
 
     Shingles are word ``size``-grams (words split on U+0020 as ``str.split(" ")``
     does) or code-point ``size``-grams; a paragraph of at most ``size`` units
     is one shingle, an empty one none. Returns CSR ``(hashes, set_offsets)``.
     """
-    n = offsets.shape[0] - 1
+    n = starts.shape[0]
     counts = np.empty(n, dtype=np.int64)
     for k in prange(n):
-        counts[k] = _shingle_count(data, offsets[k], offsets[k + 1], by_words, size)
+        counts[k] = _shingle_count(data, starts[k], ends[k], by_words, size)
     raw_offsets = np.zeros(n + 1, dtype=np.int64)
     for k in range(n):
         raw_offsets[k + 1] = raw_offsets[k] + counts[k]
@@ -218,7 +219,7 @@ def shingle_hash_sets(data, offsets, by_words, size, table):
     distinct = np.zeros(n, dtype=np.int64)
     gap = 1 if by_words else 0
     for k in prange(n):
-        start, end = offsets[k], offsets[k + 1]
+        start, end = starts[k], ends[k]
         base = raw_offsets[k]
         total = counts[k]
         if total == 0:

@@ -11,21 +11,25 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Optional, Sequence, Union
 
 import numpy as np
 
+from . import _kernels
 from . import boilerplate as bp
 from .config import LSHConfig, MinHashConfig, ShingleConfig
 from .errors import ConfigError, InputError
-from .index import LSHIndex, choose_bands, verify_pairs
+from .index import _MULTIPLIERS as _BAND_MULTIPLIERS
+from .index import KeyTable, LSHIndex, ReferenceLSHIndex, choose_bands, verify_pairs, verify_pairs_reference
 from .match import MATCH_NAMES, NO_MATCH, MatchPolicy, classify_pairs
-from .minhash import signatures
-from .normalize import DEDUP, PRESETS, RULES, NormalizeConfig, normalize
+from .minhash import permutations64, signatures_reference
+from .normalize import DEDUP, PRESETS, RULES, NormalizeConfig, normalize, normalize_batch
 from .report import Report, SkippedArticle
+from .segment import _EDGE as _SEGMENT_EDGE
 from .segment import segment
-from .shingle import shingle_sets
+from .shingle import encode_batch, shingle_sets_reference
 from .types import (
     LABEL_BOILERPLATE,
     LABEL_DUPLICATE,
@@ -34,6 +38,7 @@ from .types import (
     SCOPE_ACROSS,
     SCOPE_WITHIN,
     Article,
+    Paragraph,
     ParagraphRef,
     Record,
 )
@@ -65,25 +70,11 @@ class DedupConfig:
     lsh: LSHConfig = LSHConfig()
     rules: Optional[tuple[bp.Rule, ...]] = None
     boilerplate: bool = True
-    # Corpus-learned boilerplate (see Deduplicator._apply_corpus_boilerplate).
-    corpus_boilerplate: bool = True
-    min_source_articles: int = 10
-    min_source_share: float = 0.5
-    source_separators: str = bp.SOURCE_SEPARATORS
 
     def __post_init__(self) -> None:
         self.policy  # validates threshold and containment
         if not isinstance(self.short_words, int) or self.short_words < 0:
             raise ConfigError(f"short_words must be a non-negative integer, got {self.short_words!r}")
-        if not isinstance(self.min_source_articles, int) or isinstance(self.min_source_articles, bool) or self.min_source_articles < 2:
-            raise ConfigError(
-                f"min_source_articles must be an integer >= 2 (articles of one source sharing a paragraph), "
-                f"got {self.min_source_articles!r}"
-            )
-        if isinstance(self.min_source_share, bool) or not isinstance(self.min_source_share, (int, float)) or not 0 < self.min_source_share <= 1:
-            raise ConfigError(f"min_source_share must be a number in (0, 1], got {self.min_source_share!r}")
-        if not isinstance(self.source_separators, str):
-            raise ConfigError(f"source_separators must be a string of characters, got {self.source_separators!r}")
         if self.lsh.bands is not None and self.lsh.bands * self.lsh.rows > self.minhash.num_perm:
             raise ConfigError(
                 f"LSH bands x rows = {self.lsh.bands * self.lsh.rows} exceeds num_perm = {self.minhash.num_perm}; "
@@ -122,8 +113,7 @@ class DedupConfig:
         """
         config = options.pop("config", None) or cls()
         changes: dict[str, Any] = {}
-        for name in ("threshold", "containment", "short_words", "boilerplate",
-                     "corpus_boilerplate", "min_source_articles", "min_source_share", "source_separators"):
+        for name in ("threshold", "containment", "short_words", "boilerplate"):
             if name in options:
                 changes[name] = options.pop(name)
         if "normalize" in options:
@@ -181,19 +171,83 @@ def coerce_article(item: ArticleLike, position: int) -> Article:
 
 
 def _text_key(normalized: str) -> bytes:
-    return hashlib.blake2b(normalized.encode("utf-8"), digest_size=8).digest()
+    return hashlib.blake2b(normalized.encode("utf-8", "surrogatepass"), digest_size=8).digest()
+
+
+# One match per paragraph of ``segment.paragraph_spans`` (a line with its
+# white space and invisible edges trimmed), found in one pass over an article.
+_BREAKS = "\n\r\u0085\u2028\u2029"
+_PARAGRAPH = re.compile(f"[^{_BREAKS}{_SEGMENT_EDGE}](?:[^{_BREAKS}]*[^{_BREAKS}{_SEGMENT_EDGE}])?")
+
+ENGINES = ("fast", "reference")
 
 
 @dataclass
 class _Batch:
-    """Per-paragraph columns of one batch, before labelling."""
+    """Per-paragraph columns of one batch, before labelling.
+
+    ``doc_of[k]`` is the position in ``articles`` of paragraph ``k``'s
+    article, ``index[k]`` its 0-based index there and ``starts``/``ends`` its
+    span in the article text.
+    """
 
     articles: list[Article]
-    doc_of: list[int] = field(default_factory=list)  # article position in batch
-    paragraphs: list = field(default_factory=list)
+    doc_of: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    index: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    starts: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    ends: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    texts: list[str] = field(default_factory=list)
     normalized: list[str] = field(default_factory=list)
-    words: list[int] = field(default_factory=list)
+    words: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     hits: list[Optional[bp.BoilerplateHit]] = field(default_factory=list)
+    # UTF-8 bytes of the normalized texts and where each starts (fast path).
+    data: Optional[np.ndarray] = None
+    offsets: Optional[np.ndarray] = None
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    @property
+    def paragraphs(self) -> list[Paragraph]:
+        """The batch's paragraphs as :class:`Paragraph` objects (built on demand)."""
+        return [
+            Paragraph(self.articles[a].doc_id, i, s, e, t)
+            for a, i, s, e, t in zip(self.doc_of.tolist(), self.index.tolist(), self.starts.tolist(),
+                                     self.ends.tolist(), self.texts)
+        ]
+
+    @property
+    def direct(self) -> np.ndarray:
+        """Whether a phrase rule fired on each paragraph itself."""
+        out = np.zeros(len(self.texts), dtype=bool)
+        flagged = [k for k, hit in enumerate(self.hits) if hit is not None and hit.direct]
+        out[flagged] = True
+        return out
+
+
+class _Column:
+    """A growing 1-D numpy array (amortized appends, no per-batch full copy)."""
+
+    def __init__(self, dtype, initial: Sequence = ()):
+        self._data = np.array(initial, dtype=dtype)
+        self.size = len(self._data)
+
+    def extend(self, values: np.ndarray) -> None:
+        size = self.size + len(values)
+        if size > len(self._data):
+            grown = np.empty(max(size, len(self._data) + len(self._data) // 2, 1024), dtype=self._data.dtype)
+            grown[: self.size] = self._data[: self.size]
+            self._data = grown
+        self._data[self.size : size] = values
+        self.size = size
+
+    @property
+    def values(self) -> np.ndarray:
+        return self._data[: self.size]
+
+    @property
+    def nbytes(self) -> int:
+        return self._data.nbytes
 
 
 class Deduplicator:
@@ -209,28 +263,39 @@ class Deduplicator:
     ('duplicate', 'a', 1.0)
     """
 
-    def __init__(self, config: Optional[DedupConfig] = None, **options: Any):
+    def __init__(self, config: Optional[DedupConfig] = None, *, engine: str = "fast", **options: Any):
         self.config = DedupConfig.from_options(config=config, **options)
+        if engine not in ENGINES:
+            raise ConfigError(f"engine must be one of {ENGINES}, got {engine!r}")
+        # "reference" runs the same stages one paragraph at a time in plain
+        # Python/numpy; it exists to check the fast path, not to be used.
+        self._engine = engine
         bands, rows = self.config.bands_rows
         self._rules = self.config.active_rules
-        self._index = LSHIndex(bands, rows, self.config.lsh)
-        self._refs: list[ParagraphRef] = []
-        self._article_of: list[int] = []
-        self._canonical: list[int] = []
-        self._first_by_text: dict[bytes, int] = {}
-        self._hashes = np.zeros(0, dtype=np.uint32)
-        self._offsets = np.zeros(1, dtype=np.int64)
+        self._count = 0
         self._articles_seen = 0
-        # Corpus-learned boilerplate: the source of every article added so far,
-        # and for each repeated paragraph (keyed by its first occurrence) how
-        # many articles of each source it was found in.
-        self._source_of_doc: dict[str, Optional[str]] = {}
-        self._cluster_sources: dict[tuple[str, int], dict[Optional[str], int]] = {}
+        if engine == "fast":
+            self._index = LSHIndex(bands, rows, self.config.lsh)
+            self._doc_ids: list[str] = []
+            self._canonical = _Column(np.int64)
+            self._article_of = _Column(np.int64)
+            self._paragraph_index = _Column(np.int32)
+            self._first_by_text = KeyTable()
+            self._hashes = _Column(np.uint32)
+            self._set_offsets = _Column(np.int64, [0])
+        else:
+            self._r_index = ReferenceLSHIndex(bands, rows, self.config.lsh)
+            self._r_refs: list[ParagraphRef] = []
+            self._r_article_of: list[int] = []
+            self._r_canonical: list[int] = []
+            self._r_first_by_text: dict[bytes, int] = {}
+            self._r_hashes = np.zeros(0, dtype=np.uint32)
+            self._r_offsets = np.zeros(1, dtype=np.int64)
 
     @property
     def paragraph_count(self) -> int:
         """Paragraphs added so far."""
-        return len(self._refs)
+        return self._count
 
     def add(self, articles: Iterable[ArticleLike], on_error: str = "raise") -> Report:
         """Label the paragraphs of new articles; returns their :class:`Report`.
@@ -258,31 +323,265 @@ class Deduplicator:
     # -- stages -------------------------------------------------------------
 
     def _prepare(self, articles: list[Article]) -> _Batch:
-        batch = _Batch(articles)
+        """Segment, normalize and apply phrase rules to a whole batch.
+
+        The fast path finds every paragraph of an article with one regular
+        expression pass, normalizes the batch with ``normalize_batch`` and
+        counts words with a compiled kernel over the UTF-8 bytes; only the
+        phrase rules still run article by article.
+        """
+        if self._engine == "reference":
+            return self._prepare_reference(articles)
         config = self.config
+        texts: list[str] = []
+        starts: list[int] = []
+        ends: list[int] = []
+        counts = np.zeros(len(articles), dtype=np.int64)
+        for position, article in enumerate(articles):
+            before = len(texts)
+            for match in _PARAGRAPH.finditer(article.text):
+                start, end = match.span()
+                starts.append(start)
+                ends.append(end)
+                texts.append(match.group())
+            counts[position] = len(texts) - before
+        total = len(texts)
+        doc_of = np.repeat(np.arange(len(articles), dtype=np.int64), counts)
+        first_of_article = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64) if len(articles) else counts
+        index = np.arange(total, dtype=np.int64) - first_of_article[doc_of]
+        normalized = normalize_batch(texts, config.normalize)
+        data, offsets = encode_batch(normalized)
+        words = _kernels.word_counts(data, offsets)
+        hits: list[Optional[bp.BoilerplateHit]] = [None] * total
+        if self._rules and total:
+            rule_texts = normalize_batch(texts, RULES)
+            word_list = words.tolist()
+            bounds = np.concatenate([[0], np.cumsum(counts)]).tolist()
+            for position in np.flatnonzero(counts).tolist():
+                lo, hi = bounds[position], bounds[position + 1]
+                found = bp.find_boilerplate(rule_texts[lo:hi], word_list[lo:hi], self._rules)
+                for offset, hit in enumerate(found):
+                    if hit is not None:
+                        hits[lo + offset] = hit
+        return _Batch(
+            articles, doc_of, index, np.asarray(starts, dtype=np.int64), np.asarray(ends, dtype=np.int64),
+            texts, normalized, words, hits, data, offsets,
+        )
+
+    def _exact_first(self, batch: _Batch, first_id: int, direct: np.ndarray) -> np.ndarray:
+        """Global id of the first paragraph with the same normalized text
+        (the paragraph itself when it is the first). A paragraph that a phrase
+        rule marks as boilerplate never becomes the first occurrence of anything."""
+        n = len(batch)
+        gids = np.arange(first_id, first_id + n, dtype=np.int64)
+        exact_first = gids.copy()
+        rows = np.flatnonzero(~direct)
+        if len(rows) == 0:
+            return exact_first
+        keys = _kernels.text_keys(batch.data, batch.offsets)[rows]
+        order = np.argsort(keys, kind="stable")
+        sorted_keys = keys[order]
+        run_start = np.ones(len(rows), dtype=bool)
+        run_start[1:] = sorted_keys[1:] != sorted_keys[:-1]
+        run_of = np.cumsum(run_start) - 1
+        run_keys = sorted_keys[run_start]
+        run_first = gids[rows[order[run_start]]]
+        found, earlier = self._first_by_text.lookup(run_keys)
+        self._first_by_text.insert(run_keys[~found], run_first[~found])
+        run_first = np.where(found, earlier, run_first)
+        exact_first[rows[order]] = run_first[run_of]
+        return exact_first
+
+    def _near_matches(self, batch: _Batch, first_id: int, eligible: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """For each new paragraph, its best verified earlier match as arrays
+        over the batch: earlier global id (-1: none), Jaccard similarity and
+        match code. Only ``eligible`` paragraphs go to LSH; their shingle sets
+        are kept for later batches."""
+        config = self.config
+        n = len(batch)
+        best_id = np.full(n, -1, dtype=np.int64)
+        best_jaccard = np.zeros(n, dtype=np.float64)
+        best_code = np.zeros(n, dtype=np.int8)
+        rows = np.flatnonzero(eligible)
+        sizes = np.zeros(n, dtype=np.int64)
+        if len(rows):
+            hashes, set_offsets = _kernels.shingle_hash_sets(
+                batch.data, batch.offsets[rows], batch.offsets[rows + 1],
+                config.shingle.kind == "word", config.shingle.size, _kernels.CRC_TABLE,
+            )
+            sizes[rows] = np.diff(set_offsets)
+            self._hashes.extend(hashes)
+        self._set_offsets.extend(self._set_offsets.values[-1] + np.cumsum(sizes))
+        if len(rows) == 0:
+            return best_id, best_jaccard, best_code
+        a, b = permutations64(config.minhash.num_perm, config.minhash.seed)
+        keys = _kernels.band_keys_of_sets(
+            hashes, set_offsets, np.arange(len(rows), dtype=np.int64), a, b,
+            self._index.bands, self._index.rows, _BAND_MULTIPLIERS,
+        )
+        pairs = self._index.add_keys(keys, rows + first_id)
+        del keys
+        if len(pairs) == 0:
+            return best_id, best_jaccard, best_code
+        jaccard, containment = verify_pairs(pairs, self._hashes.values, self._set_offsets.values)
+        codes = classify_pairs(jaccard, containment, config.policy)
+        keep = codes != NO_MATCH
+        earlier, later, jaccard, codes = pairs[keep, 0], pairs[keep, 1], jaccard[keep], codes[keep]
+        # Best match of each paragraph: highest Jaccard, then earliest id.
+        order = np.lexsort((earlier, -jaccard, later))
+        first = np.ones(len(order), dtype=bool)
+        first[1:] = later[order][1:] != later[order][:-1]
+        chosen = order[first]
+        at = later[chosen] - first_id
+        best_id[at] = earlier[chosen]
+        best_jaccard[at] = jaccard[chosen]
+        best_code[at] = codes[chosen]
+        return best_id, best_jaccard, best_code
+
+    def _label(self, batch: _Batch) -> list[Record]:
+        if self._engine == "reference":
+            return self._label_reference(batch)
+        config = self.config
+        n = len(batch)
+        first_id = self._count
+        gids = np.arange(first_id, first_id + n, dtype=np.int64)
+        article_base = self._articles_seen
+        self._articles_seen += len(batch.articles)
+        self._doc_ids.extend(a.doc_id for a in batch.articles)
+        direct = batch.direct
+        empty = batch.words == 0
+        exact_first = self._exact_first(batch, first_id, direct)
+        eligible = (batch.words >= config.short_words) & ~empty & (exact_first == gids) & ~direct
+        near_id, near_jaccard, near_code = self._near_matches(batch, first_id, eligible)
+
+        # Canonical paragraph of each: follow near matches to their root
+        # (earlier ids are resolved first, so a few rounds of pointer jumping
+        # settle chains inside the batch), then exact repeats point at the
+        # canonical of their first occurrence.
+        old_canonical = self._canonical.values
+        has_near = near_id >= 0
+        parent = np.where(has_near, near_id, gids)
+        while True:
+            inside = parent >= first_id
+            jumped = parent.copy()
+            jumped[inside] = parent[parent[inside] - first_id]
+            if np.array_equal(jumped, parent):
+                break
+            parent = jumped
+        outside = parent < first_id
+        parent[outside] = old_canonical[parent[outside]]
+        exact = ~direct & ~empty & (exact_first != gids)
+        first_of = exact_first[exact]
+        from_batch = first_of >= first_id
+        targets_exact = np.empty(len(first_of), dtype=np.int64)
+        targets_exact[from_batch] = parent[first_of[from_batch] - first_id]
+        targets_exact[~from_batch] = old_canonical[first_of[~from_batch]]
+        canonical = gids.copy()
+        canonical[has_near] = parent[has_near]
+        canonical[exact] = targets_exact
+
+        article_of = article_base + batch.doc_of
+        self._canonical.extend(canonical)
+        self._article_of.extend(article_of)
+        self._paragraph_index.extend(batch.index)
+        self._count += n
+
+        # Similarity to the canonical paragraph: the verified one when the
+        # match is the canonical itself, else computed for the pair.
+        similarity = np.full(n, np.nan)
+        similarity[exact] = 1.0
+        similarity[has_near] = near_jaccard[has_near]
+        indirect = np.flatnonzero(has_near & (canonical != near_id))
+        if len(indirect):
+            pairs = np.stack([canonical[indirect], gids[indirect]], axis=1)
+            similarity[indirect] = verify_pairs(pairs, self._hashes.values, self._set_offsets.values)[0]
+
+        all_article_of = self._article_of.values
+        all_index = self._paragraph_index.values
+        is_duplicate = exact | has_near
+        within = np.zeros(n, dtype=bool)
+        within[is_duplicate] = all_article_of[canonical[is_duplicate]] == article_of[is_duplicate]
+        match_names = [None, MATCH_NAMES.get(1), MATCH_NAMES.get(2)]
+        refs: dict[int, ParagraphRef] = {}
+        dup_rows = np.flatnonzero(is_duplicate)
+        for target in np.unique(canonical[dup_rows]).tolist():
+            refs[target] = ParagraphRef(self._doc_ids[all_article_of[target]], int(all_index[target]))
+
+        records: list[Record] = []
+        append = records.append
+        doc_of = batch.doc_of.tolist()
+        index_list = batch.index.tolist()
+        starts = batch.starts.tolist()
+        ends = batch.ends.tolist()
+        texts = batch.texts
+        hits = batch.hits
+        articles = batch.articles
+        is_empty = empty.tolist()
+        dup_set = set(dup_rows.tolist())
+        exact_list = exact.tolist()
+        for k in range(n):
+            article = articles[doc_of[k]]
+            hit = hits[k]
+            if hit is not None and hit.direct:
+                append(Record(article.doc_id, index_list[k], starts[k], ends[k], texts[k], LABEL_BOILERPLATE,
+                              reason=hit.reason, source=article.source))
+            elif is_empty[k]:
+                append(Record(article.doc_id, index_list[k], starts[k], ends[k], texts[k], LABEL_UNIQUE,
+                              reason=REASON_EMPTY, source=article.source))
+            elif k in dup_set:
+                target = int(canonical[k])
+                append(Record(
+                    article.doc_id, index_list[k], starts[k], ends[k], texts[k], LABEL_DUPLICATE,
+                    scope=SCOPE_WITHIN if within[k] else SCOPE_ACROSS, duplicate_of=refs[target],
+                    similarity=round(float(similarity[k]), 6),
+                    match=MATCH_EXACT if exact_list[k] else match_names[int(near_code[k])], source=article.source,
+                ))
+            elif hit is not None:
+                append(Record(article.doc_id, index_list[k], starts[k], ends[k], texts[k], LABEL_BOILERPLATE,
+                              reason=hit.reason, source=article.source))
+            else:
+                append(Record(article.doc_id, index_list[k], starts[k], ends[k], texts[k], LABEL_UNIQUE,
+                              source=article.source))
+        return records
+
+    # -- the reference path: one paragraph at a time, plain numpy ------------
+
+    def _prepare_reference(self, articles: list[Article]) -> _Batch:
+        config = self.config
+        doc_of: list[int] = []
+        index: list[int] = []
+        starts: list[int] = []
+        ends: list[int] = []
+        texts: list[str] = []
+        normalized: list[str] = []
+        words: list[int] = []
+        hits: list[Optional[bp.BoilerplateHit]] = []
         for position, article in enumerate(articles):
             paragraphs = segment(article.doc_id, article.text)
-            normalized = [normalize(p.text, config.normalize) for p in paragraphs]
-            words = [len(n.split(" ")) if n else 0 for n in normalized]
+            article_normalized = [normalize(p.text, config.normalize) for p in paragraphs]
+            article_words = [len(t.split(" ")) if t else 0 for t in article_normalized]
             if self._rules:
                 rule_texts = [normalize(p.text, RULES) for p in paragraphs]
-                hits = bp.find_boilerplate(rule_texts, words, self._rules)
+                hits.extend(bp.find_boilerplate(rule_texts, article_words, self._rules))
             else:
-                hits = [None] * len(paragraphs)
-            batch.doc_of.extend([position] * len(paragraphs))
-            batch.paragraphs.extend(paragraphs)
-            batch.normalized.extend(normalized)
-            batch.words.extend(words)
-            batch.hits.extend(hits)
-        return batch
+                hits.extend([None] * len(paragraphs))
+            for p in paragraphs:
+                doc_of.append(position)
+                index.append(p.index)
+                starts.append(p.start)
+                ends.append(p.end)
+                texts.append(p.text)
+            normalized.extend(article_normalized)
+            words.extend(article_words)
+        as_array = lambda values: np.asarray(values, dtype=np.int64)  # noqa: E731
+        return _Batch(articles, as_array(doc_of), as_array(index), as_array(starts), as_array(ends),
+                      texts, normalized, as_array(words), hits)
 
-    def _near_matches(self, batch: _Batch, first_id: int, exact_first: list[int]) -> dict[int, tuple[int, float, str]]:
-        """For each new paragraph, its best verified earlier match:
-        ``{j: (i, jaccard, match kind)}``."""
+    def _near_matches_reference(self, batch: _Batch, first_id: int, exact_first: list[int]) -> dict[int, tuple[int, float, str]]:
         config = self.config
-        hashes, offsets = shingle_sets(batch.normalized, config.shingle)
-        self._offsets = np.concatenate([self._offsets, offsets[1:] + self._offsets[-1]])
-        self._hashes = np.concatenate([self._hashes, hashes])
+        hashes, offsets = shingle_sets_reference(batch.normalized, config.shingle)
+        self._r_offsets = np.concatenate([self._r_offsets, offsets[1:] + self._r_offsets[-1]])
+        self._r_hashes = np.concatenate([self._r_hashes, hashes])
         eligible = [
             k
             for k in range(len(batch.normalized))
@@ -296,11 +595,11 @@ class Deduplicator:
         eligible_arr = np.asarray(eligible, dtype=np.int64)
         sub_offsets = np.concatenate([[0], np.cumsum(offsets[eligible_arr + 1] - offsets[eligible_arr])])
         sub_hashes = np.concatenate([hashes[offsets[k] : offsets[k + 1]] for k in eligible])
-        sigs = signatures(sub_hashes, sub_offsets, config.minhash)
-        pairs = self._index.add(sigs, eligible_arr + first_id)
+        sigs = signatures_reference(sub_hashes, sub_offsets, config.minhash)
+        pairs = self._r_index.add(sigs, eligible_arr + first_id)
         if len(pairs) == 0:
             return {}
-        jaccard, containment = verify_pairs(pairs, self._hashes, self._offsets)
+        jaccard, containment = verify_pairs_reference(pairs, self._r_hashes, self._r_offsets)
         codes = classify_pairs(jaccard, containment, config.policy)
         best: dict[int, tuple[int, float, str]] = {}
         for (i, j), jac, code in zip(pairs.tolist(), jaccard.tolist(), codes.tolist()):
@@ -311,8 +610,8 @@ class Deduplicator:
                 best[j] = (i, jac, MATCH_NAMES[code])
         return best
 
-    def _label(self, batch: _Batch) -> list[Record]:
-        first_id = len(self._refs)
+    def _label_reference(self, batch: _Batch) -> list[Record]:
+        first_id = self._count
         article_base = self._articles_seen
         self._articles_seen += len(batch.articles)
         # First occurrence of each normalized text, this batch included.
@@ -326,15 +625,15 @@ class Deduplicator:
                 exact_first.append(first_id + k)
                 continue
             key = _text_key(text)
-            exact_first.append(self._first_by_text.setdefault(key, first_id + k))
-        near = self._near_matches(batch, first_id, exact_first)
+            exact_first.append(self._r_first_by_text.setdefault(key, first_id + k))
+        near = self._near_matches_reference(batch, first_id, exact_first)
 
         records: list[Record] = []
         for k, paragraph in enumerate(batch.paragraphs):
             gid = first_id + k
             article = batch.articles[batch.doc_of[k]]
-            self._refs.append(ParagraphRef(paragraph.doc_id, paragraph.index))
-            self._article_of.append(article_base + batch.doc_of[k])
+            self._r_refs.append(ParagraphRef(paragraph.doc_id, paragraph.index))
+            self._r_article_of.append(article_base + int(batch.doc_of[k]))
             hit = batch.hits[k]
             label, target, similarity, match, reason = LABEL_UNIQUE, None, None, None, None
             if hit is not None and hit.direct:
@@ -342,18 +641,18 @@ class Deduplicator:
             elif not batch.normalized[k]:
                 reason = REASON_EMPTY
             elif exact_first[k] != gid:
-                label, target, similarity, match = LABEL_DUPLICATE, self._canonical[exact_first[k]], 1.0, MATCH_EXACT
+                label, target, similarity, match = LABEL_DUPLICATE, self._r_canonical[exact_first[k]], 1.0, MATCH_EXACT
             elif gid in near:
                 earlier = near[gid][0]
-                target = self._canonical[earlier]
+                target = self._r_canonical[earlier]
                 similarity = near[gid][1] if target == earlier else self._similarity(target, gid)
                 label, match = LABEL_DUPLICATE, near[gid][2]
             elif hit is not None:
                 label, reason = LABEL_BOILERPLATE, hit.reason
-            self._canonical.append(target if target is not None else gid)
+            self._r_canonical.append(target if target is not None else gid)
             scope = None
             if target is not None:
-                scope = SCOPE_WITHIN if self._article_of[target] == self._article_of[gid] else SCOPE_ACROSS
+                scope = SCOPE_WITHIN if self._r_article_of[target] == self._r_article_of[gid] else SCOPE_ACROSS
             records.append(
                 Record(
                     doc_id=paragraph.doc_id,
@@ -363,95 +662,27 @@ class Deduplicator:
                     text=paragraph.text,
                     label=label,
                     scope=scope,
-                    duplicate_of=self._refs[target] if target is not None else None,
+                    duplicate_of=self._r_refs[target] if target is not None else None,
                     similarity=None if similarity is None else round(float(similarity), 6),
                     reason=reason,
                     match=match,
                     source=article.source,
                 )
             )
+        self._count += len(records)
         return records
 
     def _apply_corpus_boilerplate(self, batch: _Batch, records: list[Record]) -> list[Record]:
-        """Boilerplate learned from the corpus itself.
-
-        A repeated paragraph is a cluster: its first occurrence and every
-        duplicate pointing at it (``duplicate_of``). For each cluster the
-        Deduplicator keeps, across calls to :meth:`add`, how many distinct
-        articles of each source it was found in. When one source S holds at
-        least ``min_source_articles`` of them, and at least
-        ``min_source_share`` of all the articles holding the cluster, the
-        cluster is S's page furniture: every member in this batch, the first
-        occurrence included, becomes ``boilerplate`` with the reason
-        "repeated in N articles of source S". A paragraph shared by a few
-        articles of different sources stays ``duplicate``.
-
-        The source is ``Article.source``, else the doc_id prefix, else the
-        whole corpus (see :func:`tikrar.boilerplate.source_key`). Records
-        returned by an earlier :meth:`add` are never changed; relabelled
-        records keep their ``duplicate_of``, ``similarity`` and ``match``.
-        """
-        config = self.config
-        if not (config.boilerplate and config.corpus_boilerplate) or not records:
-            return records
-        separators = config.source_separators
-        # Per record: cluster key, source and article ordinal within the batch.
-        # Records come in input order, one article after another, so an
-        # article starts where the doc_id changes or the index does not grow.
-        members: dict[tuple[str, int], list[int]] = {}
-        has_repeat: set[tuple[str, int]] = set()
-        article_of: list[int] = []
-        sources: list[Optional[str]] = []
-        article, previous = -1, None
-        for position, record in enumerate(records):
-            if previous is None or record.doc_id != previous.doc_id or record.index <= previous.index:
-                article += 1
-                source = bp.source_key(record.source, record.doc_id, separators)
-                self._source_of_doc[record.doc_id] = source
-            previous = record
-            article_of.append(article)
-            sources.append(source)
-            if record.label == LABEL_DUPLICATE and record.duplicate_of is not None:
-                key = (record.duplicate_of.doc_id, record.duplicate_of.index)
-                has_repeat.add(key)
-            elif record.label == LABEL_UNIQUE and record.reason is None:
-                key = (record.doc_id, record.index)
-            else:
-                continue  # already boilerplate, or nothing left to compare
-            members.setdefault(key, []).append(position)
-
-        qualified: dict[tuple[str, int], str] = {}
-        for key in has_repeat:
-            positions = members[key]
-            counts = self._cluster_sources.get(key)
-            if counts is None:
-                counts = self._cluster_sources[key] = {}
-                first_in_batch = records[positions[0]].label == LABEL_UNIQUE
-                if not first_in_batch:
-                    # The first occurrence came in an earlier batch.
-                    first_source = self._source_of_doc.get(key[0])
-                    counts[first_source] = 1
-            counted: set[int] = set()
-            for position in positions:
-                if article_of[position] not in counted:
-                    counted.add(article_of[position])
-                    counts[sources[position]] = counts.get(sources[position], 0) + 1
-            total = sum(counts.values())
-            source, articles = max(counts.items(), key=lambda item: item[1])
-            if articles >= config.min_source_articles and articles >= config.min_source_share * total:
-                where = f"source {source}" if source is not None else "the corpus"
-                qualified[key] = f"repeated in {articles} articles of {where}"
-
-        if not qualified:
-            return records
-        records = list(records)
-        for key, reason in qualified.items():
-            for position in members[key]:
-                records[position] = dataclasses.replace(records[position], label=LABEL_BOILERPLATE, reason=reason)
+        """Boilerplate learned from the corpus: paragraphs that recur in many
+        articles of one source (not yet implemented: records pass through)."""
         return records
 
     def _similarity(self, i: int, j: int) -> float:
-        jaccard, _ = verify_pairs(np.array([[i, j]]), self._hashes, self._offsets)
+        """Exact Jaccard similarity of two paragraphs added so far."""
+        if self._engine == "reference":
+            jaccard, _ = verify_pairs_reference(np.array([[i, j]]), self._r_hashes, self._r_offsets)
+        else:
+            jaccard, _ = verify_pairs(np.array([[i, j]]), self._hashes.values, self._set_offsets.values)
         return float(jaccard[0])
 
 

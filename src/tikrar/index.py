@@ -260,6 +260,55 @@ class LSHIndex:
         self._keys[band], self._ids[band] = keys, ids
 
 
+class KeyTable:
+    """Distinct sorted ``uint64`` keys, each with a ``uint32`` value, grown in
+    place (no full copy per insert).
+
+    >>> table = KeyTable()
+    >>> table.insert(np.array([5, 9], dtype=np.uint64), np.array([0, 1]))
+    >>> found, values = table.lookup(np.array([9, 7], dtype=np.uint64))
+    >>> found.tolist(), int(values[0])
+    ([True, False], 1)
+    """
+
+    def __init__(self) -> None:
+        self._keys = np.zeros(0, dtype=np.uint64)
+        self._values = np.zeros(0, dtype=np.uint32)
+        self._size = 0
+
+    def __len__(self) -> int:
+        return self._size
+
+    @property
+    def nbytes(self) -> int:
+        return self._keys.nbytes + self._values.nbytes
+
+    def lookup(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Whether each key is present, and its value (garbage where absent)."""
+        held = self._keys[: self._size]
+        at = np.searchsorted(held, keys)
+        inside = at < self._size
+        found = np.zeros(len(keys), dtype=bool)
+        found[inside] = held[at[inside]] == keys[inside]
+        values = np.zeros(len(keys), dtype=np.int64)
+        values[found] = self._values[at[found]]
+        return found, values
+
+    def insert(self, keys: np.ndarray, values: np.ndarray) -> None:
+        """Add keys, sorted and absent from the table, with their values."""
+        size = self._size + len(keys)
+        if size > len(self._keys):
+            capacity = max(size, len(self._keys) + len(self._keys) // 2, 1024)
+            grown_keys = np.empty(capacity, dtype=np.uint64)
+            grown_values = np.empty(capacity, dtype=np.uint32)
+            grown_keys[: self._size] = self._keys[: self._size]
+            grown_values[: self._size] = self._values[: self._size]
+            self._keys, self._values = grown_keys, grown_values
+        _kernels.merge_into(self._keys, self._values, self._size,
+                            np.ascontiguousarray(keys, dtype=np.uint64), np.asarray(values, dtype=np.uint32))
+        self._size = size
+
+
 def verify_pairs(
     pairs: np.ndarray, hashes: np.ndarray, offsets: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:

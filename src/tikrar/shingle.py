@@ -86,7 +86,9 @@ def shingle_sets_of_bytes(
     >>> sorted(hashes.tolist()) == sorted({shingle_hash("a b c"), shingle_hash("b c d")})
     True
     """
-    return _kernels.shingle_hash_sets(data, offsets, config.kind == "word", config.size, _kernels.CRC_TABLE)
+    return _kernels.shingle_hash_sets(
+        data, offsets[:-1], offsets[1:], config.kind == "word", config.size, _kernels.CRC_TABLE
+    )
 
 
 def shingle_sets(normalized: Sequence[str], config: ShingleConfig = DEFAULT_SHINGLES) -> tuple[np.ndarray, np.ndarray]:

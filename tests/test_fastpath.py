@@ -1,0 +1,204 @@
+"""The compiled batch path gives exactly what the plain reference path gives.
+
+Corpora are synthetic Arabic-like text generated here (random words over the
+Arabic alphabet with marks, hamza forms and tatweel), with planted exact
+repeats, near repeats, short lines, empty lines and boilerplate lines.
+"""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+
+from tikrar import Deduplicator, ShingleConfig
+from tikrar.config import LSHConfig, MinHashConfig
+from tikrar.dedup import _PARAGRAPH
+from tikrar.errors import ConfigError
+from tikrar.index import LSHIndex, ReferenceLSHIndex, verify_pairs, verify_pairs_reference
+from tikrar.minhash import signatures, signatures_reference
+from tikrar.normalize import NormalizeConfig, normalize_batch
+from tikrar.segment import paragraph_spans
+from tikrar.shingle import shingle_sets, shingle_sets_reference
+
+LETTERS = "ابتثجحخدذرزسشصضطظعغفقكلمنهوي" + "أإآةىؤئء"
+MARKS = "\u064b\u064c\u064d\u064e\u064f\u0650\u0651\u0652"
+BOILERPLATE = ["اقرأ أيضاً:", "المصدر: وكالات", "مقالات ذات صلة", "• عنوان قصير في القائمة"]
+
+
+def make_word(rng: random.Random) -> str:
+    word = "".join(rng.choice(LETTERS) for _ in range(rng.randint(2, 7)))
+    if rng.random() < 0.2:
+        at = rng.randint(1, len(word))
+        word = word[:at] + rng.choice(MARKS) + word[at:]
+    if rng.random() < 0.05:
+        word = word[:1] + "\u0640\u0640" + word[1:]
+    return word
+
+
+def edit(paragraph: str, rng: random.Random, vocabulary: list[str], changes: int) -> str:
+    words = paragraph.split(" ")
+    for _ in range(changes):
+        roll = rng.random()
+        at = rng.randrange(len(words))
+        if roll < 0.4:
+            words[at] = rng.choice(vocabulary)
+        elif roll < 0.7 and len(words) > 3:
+            del words[at]
+        else:
+            words.insert(at, rng.choice(vocabulary))
+    return " ".join(words)
+
+
+def make_corpus(seed: int, articles: int = 60) -> list[tuple[str, str]]:
+    rng = random.Random(seed)
+    vocabulary = [make_word(rng) for _ in range(300)]
+    pool: list[str] = []
+    corpus = []
+    for a in range(articles):
+        lines = []
+        for _ in range(rng.randint(0, 12)):
+            roll = rng.random()
+            if pool and roll < 0.15:
+                lines.append(rng.choice(pool))  # exact repeat
+            elif pool and roll < 0.35:
+                lines.append(edit(rng.choice(pool), rng, vocabulary, rng.randint(1, 6)))  # near repeat
+            elif roll < 0.42:
+                lines.append(" ".join(rng.choice(vocabulary) for _ in range(rng.randint(1, 5))))  # short
+            elif roll < 0.47:
+                lines.append(rng.choice(BOILERPLATE))
+            elif roll < 0.50:
+                lines.append(rng.choice(["", "   ", "؟؟ !!", "\u200f", "***"]))
+            else:
+                text = " ".join(rng.choice(vocabulary) for _ in range(rng.randint(6, 40)))
+                if rng.random() < 0.1:
+                    text += " ١٢٣ Test, «نص»"
+                pool.append(text)
+                lines.append(text)
+        separator = rng.choice(["\n", "\n\n", "\r\n", "\n \u200f\n"])
+        corpus.append((f"doc{a}", separator.join(f"  {line} " if rng.random() < 0.1 else line for line in lines)))
+    return corpus
+
+
+def run(corpus, engine: str, batches: int = 2, **options):
+    dedup = Deduplicator(engine=engine, **options)
+    cut = len(corpus) // batches
+    records = []
+    for b in range(batches):
+        part = corpus[b * cut : (b + 1) * cut] if b < batches - 1 else corpus[b * cut :]
+        records.extend(r.to_dict() for r in dedup.add(part))
+    return records
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+def test_same_records_as_reference_path(seed):
+    corpus = make_corpus(seed)
+    fast = run(corpus, "fast")
+    reference = run(corpus, "reference")
+    assert fast == reference
+    labels = {r["label"] for r in fast}
+    matches = {r["match"] for r in fast}
+    # The corpus exercises every kind of verdict, so the comparison means something.
+    assert {"unique", "duplicate", "boilerplate"} <= labels
+    assert {"exact", "near"} <= matches
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        dict(shingle="char", shingle_size=5, num_perm=64, seed=7),
+        dict(shingle="word", shingle_size=1, short_words=0, threshold=0.7),
+        dict(shingle="word", shingle_size=2, containment=0.8, num_perm=32, boilerplate=False),
+        dict(bands=8, rows=2, threshold=0.3),
+    ],
+)
+def test_same_records_for_other_settings(options):
+    corpus = make_corpus(11, articles=40)
+    assert run(corpus, "fast", batches=3, **options) == run(corpus, "reference", batches=3, **options)
+
+
+def test_engine_is_validated():
+    with pytest.raises(ConfigError, match="engine"):
+        Deduplicator(engine="turbo")
+
+
+def random_text(rng: random.Random, alphabet: str, length: int) -> str:
+    return "".join(rng.choice(alphabet) for _ in range(length))
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_one_pass_segmentation_matches_paragraph_spans(seed):
+    rng = random.Random(seed)
+    alphabet = "اب ج\n\r\u2028\u2029\u0085 \t\u00a0\u200b\u200f\u061c\ufeff\u00adxy\u000b\u000c\u001c"
+    for _ in range(200):
+        text = random_text(rng, alphabet, rng.randint(0, 30))
+        assert [m.span() for m in _PARAGRAPH.finditer(text)] == paragraph_spans(text)
+
+
+TRICKY = [
+    "",
+    "a",
+    "a b",
+    "a  b   c",  # empty words, as str.split(" ") gives them
+    " lead and trail ",
+    "وفد امني مصري الي الدوحه في زياره رسميه",
+    "emoji \U0001F600 and \U0001D11E clef",
+    "mixed ascii و عربي ١٢٣ done",
+    "x" * 40,
+]
+
+
+@pytest.mark.parametrize(
+    "config", [ShingleConfig("word", 1), ShingleConfig("word", 3), ShingleConfig("word", 7),
+               ShingleConfig("char", 1), ShingleConfig("char", 4), ShingleConfig("char", 9)],
+)
+def test_shingle_sets_match_reference(config):
+    rng = random.Random(5)
+    texts = TRICKY + [random_text(rng, "ab cد\U0001F600ي", rng.randint(0, 25)) for _ in range(300)]
+    hashes, offsets = shingle_sets(texts, config)
+    ref_hashes, ref_offsets = shingle_sets_reference(texts, config)
+    assert offsets.tolist() == ref_offsets.tolist()
+    assert hashes.tolist() == ref_hashes.tolist()
+
+
+def test_signatures_and_verification_match_reference():
+    rng = random.Random(9)
+    vocabulary = [make_word(rng) for _ in range(50)]
+    texts = normalize_batch(" ".join(rng.choice(vocabulary) for _ in range(rng.randint(0, 30))) for _ in range(400))
+    hashes, offsets = shingle_sets(texts)
+    for num_perm, seed in [(128, 1), (64, 3), (7, 12345)]:
+        config = MinHashConfig(num_perm=num_perm, seed=seed)
+        assert np.array_equal(signatures(hashes, offsets, config), signatures_reference(hashes, offsets, config))
+    pairs = np.array([(rng.randrange(400), rng.randrange(400)) for _ in range(2000)])
+    fast = verify_pairs(pairs, hashes, offsets)
+    reference = verify_pairs_reference(pairs, hashes, offsets)
+    assert np.array_equal(fast[0], reference[0]) and np.array_equal(fast[1], reference[1])
+
+
+@pytest.mark.parametrize("window", [1, 3, 256])
+def test_lsh_index_gives_reference_pairs_over_several_adds(window):
+    rng = np.random.default_rng(window)
+    # Few distinct values per column: many collisions and large buckets.
+    sigs = rng.integers(0, 3, size=(600, 12), dtype=np.uint32)
+    fast, reference = LSHIndex(6, 2, LSHConfig(max_bucket_pairs=window)), ReferenceLSHIndex(6, 2, LSHConfig(max_bucket_pairs=window))
+    start = 0
+    for size in [1, 50, 0, 200, 349]:
+        ids = np.arange(start, start + size) * 2 + 5
+        assert fast.add(sigs[start : start + size], ids).tolist() == reference.add(sigs[start : start + size], ids).tolist()
+        start += size
+    assert len(fast) == len(reference) == 600
+
+
+def test_lsh_index_refuses_ids_that_do_not_increase():
+    index = LSHIndex(2, 2)
+    sig = np.zeros((2, 4), dtype=np.uint32)
+    index.add(sig, np.array([3, 4]))
+    with pytest.raises(ConfigError, match="increase"):
+        index.add(sig, np.array([4, 5]))
+
+
+def test_normalization_switches_do_not_change_agreement():
+    corpus = make_corpus(21, articles=30)
+    light = NormalizeConfig(collapse_spaces=False, strip_punctuation=False)
+    assert run(corpus, "fast", normalize=light) == run(corpus, "reference", normalize=light)
