@@ -70,11 +70,25 @@ class DedupConfig:
     lsh: LSHConfig = LSHConfig()
     rules: Optional[tuple[bp.Rule, ...]] = None
     boilerplate: bool = True
+    # Corpus-learned boilerplate (see Deduplicator._apply_corpus_boilerplate).
+    corpus_boilerplate: bool = True
+    min_source_articles: int = 10
+    min_source_share: float = 0.5
+    source_separators: str = bp.SOURCE_SEPARATORS
 
     def __post_init__(self) -> None:
         self.policy  # validates threshold and containment
         if not isinstance(self.short_words, int) or self.short_words < 0:
             raise ConfigError(f"short_words must be a non-negative integer, got {self.short_words!r}")
+        if not isinstance(self.min_source_articles, int) or isinstance(self.min_source_articles, bool) or self.min_source_articles < 2:
+            raise ConfigError(
+                f"min_source_articles must be an integer >= 2 (articles of one source sharing a paragraph), "
+                f"got {self.min_source_articles!r}"
+            )
+        if isinstance(self.min_source_share, bool) or not isinstance(self.min_source_share, (int, float)) or not 0 < self.min_source_share <= 1:
+            raise ConfigError(f"min_source_share must be a number in (0, 1], got {self.min_source_share!r}")
+        if not isinstance(self.source_separators, str):
+            raise ConfigError(f"source_separators must be a string of characters, got {self.source_separators!r}")
         if self.lsh.bands is not None and self.lsh.bands * self.lsh.rows > self.minhash.num_perm:
             raise ConfigError(
                 f"LSH bands x rows = {self.lsh.bands * self.lsh.rows} exceeds num_perm = {self.minhash.num_perm}; "
@@ -113,7 +127,8 @@ class DedupConfig:
         """
         config = options.pop("config", None) or cls()
         changes: dict[str, Any] = {}
-        for name in ("threshold", "containment", "short_words", "boilerplate"):
+        for name in ("threshold", "containment", "short_words", "boilerplate",
+                     "corpus_boilerplate", "min_source_articles", "min_source_share", "source_separators"):
             if name in options:
                 changes[name] = options.pop(name)
         if "normalize" in options:
@@ -291,6 +306,11 @@ class Deduplicator:
             self._r_first_by_text: dict[bytes, int] = {}
             self._r_hashes = np.zeros(0, dtype=np.uint32)
             self._r_offsets = np.zeros(1, dtype=np.int64)
+        # Corpus-learned boilerplate: the source of every article added so far,
+        # and for each repeated paragraph (keyed by its first occurrence) how
+        # many articles of each source it was found in.
+        self._source_of_doc: dict[str, Optional[str]] = {}
+        self._cluster_sources: dict[tuple[str, int], dict[Optional[str], int]] = {}
 
     @property
     def paragraph_count(self) -> int:
@@ -673,8 +693,81 @@ class Deduplicator:
         return records
 
     def _apply_corpus_boilerplate(self, batch: _Batch, records: list[Record]) -> list[Record]:
-        """Boilerplate learned from the corpus: paragraphs that recur in many
-        articles of one source (not yet implemented: records pass through)."""
+        """Boilerplate learned from the corpus itself.
+
+        A repeated paragraph is a cluster: its first occurrence and every
+        duplicate pointing at it (``duplicate_of``). For each cluster the
+        Deduplicator keeps, across calls to :meth:`add`, how many distinct
+        articles of each source it was found in. When one source S holds at
+        least ``min_source_articles`` of them, and at least
+        ``min_source_share`` of all the articles holding the cluster, the
+        cluster is S's page furniture: every member in this batch, the first
+        occurrence included, becomes ``boilerplate`` with the reason
+        "repeated in N articles of source S". A paragraph shared by a few
+        articles of different sources stays ``duplicate``.
+
+        The source is ``Article.source``, else the doc_id prefix, else the
+        whole corpus (see :func:`tikrar.boilerplate.source_key`). Records
+        returned by an earlier :meth:`add` are never changed; relabelled
+        records keep their ``duplicate_of``, ``similarity`` and ``match``.
+        """
+        config = self.config
+        if not (config.boilerplate and config.corpus_boilerplate) or not records:
+            return records
+        separators = config.source_separators
+        # Per record: cluster key, source and article ordinal within the batch.
+        # Records come in input order, one article after another, so an
+        # article starts where the doc_id changes or the index does not grow.
+        members: dict[tuple[str, int], list[int]] = {}
+        has_repeat: set[tuple[str, int]] = set()
+        article_of: list[int] = []
+        sources: list[Optional[str]] = []
+        article, previous = -1, None
+        for position, record in enumerate(records):
+            if previous is None or record.doc_id != previous.doc_id or record.index <= previous.index:
+                article += 1
+                source = bp.source_key(record.source, record.doc_id, separators)
+                self._source_of_doc[record.doc_id] = source
+            previous = record
+            article_of.append(article)
+            sources.append(source)
+            if record.label == LABEL_DUPLICATE and record.duplicate_of is not None:
+                key = (record.duplicate_of.doc_id, record.duplicate_of.index)
+                has_repeat.add(key)
+            elif record.label == LABEL_UNIQUE and record.reason is None:
+                key = (record.doc_id, record.index)
+            else:
+                continue  # already boilerplate, or nothing left to compare
+            members.setdefault(key, []).append(position)
+
+        qualified: dict[tuple[str, int], str] = {}
+        for key in has_repeat:
+            positions = members[key]
+            counts = self._cluster_sources.get(key)
+            if counts is None:
+                counts = self._cluster_sources[key] = {}
+                first_in_batch = records[positions[0]].label == LABEL_UNIQUE
+                if not first_in_batch:
+                    # The first occurrence came in an earlier batch.
+                    first_source = self._source_of_doc.get(key[0])
+                    counts[first_source] = 1
+            counted: set[int] = set()
+            for position in positions:
+                if article_of[position] not in counted:
+                    counted.add(article_of[position])
+                    counts[sources[position]] = counts.get(sources[position], 0) + 1
+            total = sum(counts.values())
+            source, articles = max(counts.items(), key=lambda item: item[1])
+            if articles >= config.min_source_articles and articles >= config.min_source_share * total:
+                where = f"source {source}" if source is not None else "the corpus"
+                qualified[key] = f"repeated in {articles} articles of {where}"
+
+        if not qualified:
+            return records
+        records = list(records)
+        for key, reason in qualified.items():
+            for position in members[key]:
+                records[position] = dataclasses.replace(records[position], label=LABEL_BOILERPLATE, reason=reason)
         return records
 
     def _similarity(self, i: int, j: int) -> float:
