@@ -1,0 +1,310 @@
+"""The batch path of the normalizer: one compiled pass over a whole batch.
+
+A batch is joined, encoded as UTF-32 (one array element per code point,
+which is one index of a Python string) and mapped through per-code-point
+arrays derived from the same definition as :func:`tikrar.normalize.normalize`
+(``_map_char``). Single-character outputs are looked up directly; deletions
+and the few multi-character outputs (ligatures, "..." for "…") go through a
+small pool. Runs of spaces are collapsed in the same pass, the output is
+decoded once and sliced per text.
+
+A text is handed back to :func:`tikrar.normalize.normalize` (the reference)
+when the table alone cannot be trusted to give its answer: when it holds a
+character for which NFC before or after the table could matter (a combining
+hamza, Latin combining accents, Hangul jamo), or a code point beyond the
+arrays. Code points are classified the first time they are seen; a batch
+that meets new ones classifies them and maps the texts holding them again.
+"""
+
+from __future__ import annotations
+
+import codecs
+import itertools
+import threading
+from typing import Iterable, Optional
+
+import numpy as np
+from numba import njit
+
+import importlib
+
+# The package exports the function ``normalize`` under the module's name.
+_n = importlib.import_module(__package__ + ".normalize")
+
+#: The arrays cover code points below this; texts with higher ones take the
+#: reference path (rare in news: a few emoji).
+DOMAIN = _n.TABLE_LIMIT
+UNKNOWN = np.int32(-(2**31))
+PENDING = np.int32(-(2**31) + 1)
+REFERENCE_MARK = np.int32(-(2**31) + 2)
+#: Written after each text's output so that one ``str.split`` cuts the
+#: batch; texts holding it take the reference path.
+SEPARATOR = 0
+_SEPARATOR_CHAR = chr(SEPARATOR)
+DELETE = np.int32(-1)
+#: Texts per compiled call: bounds the memory of one pass.
+CHUNK_TEXTS = 50_000
+#: Distinct new code points one pass records before classification.
+MAX_NEW_CODE_POINTS = 4096
+
+OK, REFERENCE, UNSEEN = 0, 1, 2
+
+# Classified up front: what Arabic news text is made of.
+_WARM_RANGES = ((0x0000, 0x024F), (0x0600, 0x08FF), (0x2000, 0x206F), (0xFB50, 0xFDFF), (0xFE70, 0xFEFF))
+
+
+@njit(cache=True)
+def _map_texts(cps, bounds, mapping, pool, pool_bounds, collapse, want_sources, separate, new_cps):
+    """Map every text of a batch; see the module docstring.
+
+    ``mapping[c]`` is the code point ``c`` becomes (>= 0), DELETE, ``-2 - k``
+    for the k-th expansion in ``pool``, or a sentinel: UNKNOWN, PENDING (met
+    in this batch, being classified) or REFERENCE (the text goes to the
+    reference path). Returns ``(out, out_bounds, sources, status, n_new)``:
+    the mapped code points of all texts, where each text's output starts and
+    ends, the index in its raw text of each output code point (when
+    ``want_sources``), a status per text (OK, REFERENCE or UNSEEN) and how
+    many new code points were written into ``new_cps`` (and marked PENDING).
+    """
+    n_texts = bounds.shape[0] - 1
+    n_total = cps.shape[0]
+    capacity = n_total + n_texts + 64
+    out = np.empty(capacity, dtype=cps.dtype)
+    sources = np.empty(capacity if want_sources else 1, dtype=np.int64)
+    out_bounds = np.empty(n_texts + 1, dtype=np.int64)
+    status = np.zeros(n_texts, dtype=np.uint8)
+    n_new = 0
+    max_new = new_cps.shape[0]
+    domain = mapping.shape[0]
+    pos = 0
+    out_bounds[0] = 0
+    # Invariant: capacity - pos >= code points left to read plus separators
+    # left to write, so a code point mapped to at most one output needs no
+    # check.
+    for t in range(n_texts):
+        text_start = pos
+        base = bounds[t]
+        after_space = True  # drops leading spaces
+        flag = 0
+        for i in range(base, bounds[t + 1]):
+            c = cps[i]
+            if c >= domain:
+                flag = 1
+                break
+            m = mapping[c]
+            if m >= 0:
+                if m == 32:
+                    if after_space and collapse:
+                        continue
+                    after_space = True
+                else:
+                    after_space = False
+                out[pos] = m
+                if want_sources:
+                    sources[pos] = i - base
+                pos += 1
+            elif m == -1:
+                continue
+            elif m <= -2147483646:
+                if m == -2147483646:  # REFERENCE
+                    if flag == 0:
+                        flag = 1
+                        break
+                    continue
+                flag = 2  # UNKNOWN or PENDING: collect, map the text again later
+                if m == -2147483648 and n_new < max_new:
+                    mapping[c] = -2147483647
+                    new_cps[n_new] = c
+                    n_new += 1
+            else:
+                first = pool_bounds[-m - 2]
+                last = pool_bounds[-m - 1]
+                needed = pos + (last - first) + (n_total - i) + (n_texts - t)
+                if needed > capacity:
+                    capacity = max(2 * capacity, needed)
+                    grown = np.empty(capacity, dtype=cps.dtype)
+                    grown[:pos] = out[:pos]
+                    out = grown
+                    if want_sources:
+                        grown_sources = np.empty(capacity, dtype=np.int64)
+                        grown_sources[:pos] = sources[:pos]
+                        sources = grown_sources
+                for k in range(first, last):
+                    o = pool[k]
+                    if o == 32:
+                        if after_space and collapse:
+                            continue
+                        after_space = True
+                    else:
+                        after_space = False
+                    out[pos] = o
+                    if want_sources:
+                        sources[pos] = i - base
+                    pos += 1
+        if flag != 0:
+            pos = text_start
+            status[t] = flag
+        elif collapse and pos > text_start and out[pos - 1] == 32:
+            pos -= 1
+        out_bounds[t + 1] = pos
+        if separate:
+            out[pos] = 0
+            pos += 1
+    return out[:pos], out_bounds, sources[: pos if want_sources else 0], status, n_new
+
+
+class _Arrays:
+    """The per-code-point arrays of one configuration, filled as code points appear."""
+
+    def __init__(self, config: _n.NormalizeConfig):
+        self.config = config
+        self.table = _n._lazy_table(config)
+        self.mapping = np.full(DOMAIN, UNKNOWN, dtype=np.int32)
+        self.pool_chars: list[int] = []
+        self.pool_bounds: list[int] = [0]
+        self.pool = np.zeros(1, dtype=np.uint32)
+        self.pool_bounds_array = np.zeros(1, dtype=np.int64)
+        self.expansions: dict[str, int] = {}
+        self.lock = threading.Lock()
+        self.classify([cp for lo, hi in _WARM_RANGES for cp in range(lo, hi + 1)])
+
+    def classify(self, code_points: Iterable[int]) -> None:
+        with self.lock:
+            grew = False
+            for cp in code_points:
+                cp = int(cp)
+                if self.mapping[cp] not in (UNKNOWN, PENDING):
+                    continue
+                ch = chr(cp)
+                mapped = self.table[cp]
+                if (
+                    cp == SEPARATOR
+                    or 0xD800 <= cp <= 0xDFFF  # a lone surrogate, or half of a pair in UTF-16
+                    or (self.config.nfc and not _n._nfc_blind_to(ch, mapped))
+                    or (cp <= 0xFFFF and any(ord(c) > 0xFFFF for c in mapped))
+                ):
+                    self.mapping[cp] = REFERENCE_MARK
+                elif len(mapped) == 1:
+                    self.mapping[cp] = ord(mapped)
+                elif not mapped:
+                    self.mapping[cp] = DELETE
+                else:
+                    index = self.expansions.get(mapped)
+                    if index is None:
+                        index = len(self.pool_bounds) - 1
+                        self.expansions[mapped] = index
+                        self.pool_chars.extend(ord(c) for c in mapped)
+                        self.pool_bounds.append(len(self.pool_chars))
+                        grew = True
+                    self.mapping[cp] = -2 - index
+            if grew:
+                self.pool = np.asarray(self.pool_chars, dtype=np.uint32)
+                self.pool_bounds_array = np.asarray(self.pool_bounds, dtype=np.int64)
+
+    def release(self, new_cps: np.ndarray) -> None:
+        """Put code points marked PENDING back to UNKNOWN (after a failure)."""
+        for cp in new_cps:
+            if self.mapping[cp] == PENDING:
+                self.mapping[cp] = UNKNOWN
+
+    def run(self, cps: np.ndarray, bounds: np.ndarray, want_sources: bool, separate: bool):
+        new_cps = np.empty(MAX_NEW_CODE_POINTS, dtype=np.int64)
+        result = _map_texts(cps, bounds, self.mapping, self.pool, self.pool_bounds_array,
+                            self.config.collapse_spaces, want_sources, separate, new_cps)
+        n_new = result[4]
+        if n_new:
+            try:
+                self.classify(new_cps[:n_new])
+            except BaseException:
+                self.release(new_cps[:n_new])
+                raise
+        return result
+
+
+_ARRAYS: dict[_n.NormalizeConfig, _Arrays] = {}
+_ARRAYS_LOCK = threading.Lock()
+
+
+def _arrays(config: _n.NormalizeConfig) -> _Arrays:
+    arrays = _ARRAYS.get(config)
+    if arrays is None:
+        with _ARRAYS_LOCK:
+            arrays = _ARRAYS.get(config)
+            if arrays is None:
+                arrays = _ARRAYS[config] = _Arrays(config)
+    return arrays
+
+
+def _encode(texts: list[str], first_index: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Code units of the joined texts and where each text starts.
+
+    UTF-16 when no text has a character beyond the BMP (then one code unit is
+    one string index, and encoding is cheaper), UTF-32 otherwise.
+    """
+    try:
+        joined = "".join(texts)
+    except TypeError:
+        for k, t in enumerate(texts):
+            _n._check_str(t, f"texts[{first_index + k}]")
+        raise
+    data = joined.encode("utf-16-le", "surrogatepass")
+    if len(data) == 2 * len(joined):
+        units = np.frombuffer(data, dtype=np.uint16)
+    else:
+        units = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    bounds = np.zeros(len(texts) + 1, dtype=np.int64)
+    np.cumsum(np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)), out=bounds[1:])
+    return units, bounds
+
+
+def _decode(out: np.ndarray) -> str:
+    if out.dtype == np.uint16:
+        return codecs.utf_16_le_decode(out, "surrogatepass", True)[0]
+    return codecs.utf_32_le_decode(out, "surrogatepass", True)[0]
+
+
+def _normalize_chunk(texts: list[str], config: _n.NormalizeConfig, arrays: _Arrays, first_index: int,
+                     rounds: int = 2) -> list[str]:
+    units, bounds = _encode(texts, first_index)
+    out, _, _, status, _ = arrays.run(units, bounds, False, True)
+    results = _decode(out).split(_SEPARATOR_CHAR)
+    results.pop()  # after the last separator
+    if status.any():
+        for code in (UNSEEN, REFERENCE):
+            todo = np.flatnonzero(status == code).tolist()
+            if not todo:
+                continue
+            if code == UNSEEN and rounds > 0:
+                again = _normalize_chunk([texts[k] for k in todo], config, arrays, first_index, rounds - 1)
+            else:
+                again = [_n.normalize(texts[k], config) for k in todo]
+            for k, value in zip(todo, again):
+                results[k] = value
+    return results
+
+
+def normalize_batch(texts: Iterable[str], config: _n.NormalizeConfig) -> list[str]:
+    """See :func:`tikrar.normalize.normalize_batch`."""
+    arrays = _arrays(config)
+    if isinstance(texts, (list, tuple)):
+        chunks: Iterable[list[str]] = (list(texts[k : k + CHUNK_TEXTS]) for k in range(0, len(texts), CHUNK_TEXTS))
+    else:
+        iterator = iter(texts)
+        chunks = iter(lambda: list(itertools.islice(iterator, CHUNK_TEXTS)), [])
+    results: list[str] = []
+    for chunk in chunks:
+        results.extend(_normalize_chunk(chunk, config, arrays, len(results)))
+    return results
+
+
+def normalize_with_offsets(text: str, config: _n.NormalizeConfig) -> Optional[tuple[str, np.ndarray]]:
+    """The compiled pass for one text, or None when the reference must answer."""
+    arrays = _arrays(config)
+    units, bounds = _encode([text])
+    for _ in range(2):
+        out, _, sources, status, _ = arrays.run(units, bounds, True, False)
+        if status[0] == OK:
+            return _decode(out), sources.copy()
+        if status[0] == REFERENCE:
+            return None
+    return None
