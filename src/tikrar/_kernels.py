@@ -267,15 +267,16 @@ def _fmix32(h):
 
 @njit(cache=True, nogil=True)
 def _signature_into(sig, hashes, start, end, a, b):
+    """Minimum of ``a * fmix32(h) + b mod 2**32`` over the set, per permutation.
+    ``a``, ``b`` and ``sig`` are uint32 so that the inner loop is plain 32-bit
+    multiply-add-min, which the compiler vectorizes."""
     num_perm = sig.shape[0]
     for k in range(num_perm):
-        sig[k] = _MASK32
+        sig[k] = np.uint32(0xFFFFFFFF)
     for p in range(start, end):
-        mixed = _fmix32(np.uint64(hashes[p]))
+        mixed = np.uint32(_fmix32(np.uint64(hashes[p])))
         for k in range(num_perm):
-            value = (a[k] * mixed + b[k]) & _MASK32
-            if value < sig[k]:
-                sig[k] = value
+            sig[k] = min(sig[k], np.uint32(a[k] * mixed + b[k]))
 
 
 @njit(cache=True, nogil=True, parallel=True)
@@ -287,10 +288,7 @@ def signatures(hashes, offsets, rows_of, a, b):
     out = np.empty((m, num_perm), dtype=np.uint32)
     for r in prange(m):
         k = rows_of[r]
-        sig = np.empty(num_perm, dtype=np.uint64)
-        _signature_into(sig, hashes, offsets[k], offsets[k + 1], a, b)
-        for p in range(num_perm):
-            out[r, p] = np.uint32(sig[p])
+        _signature_into(out[r], hashes, offsets[k], offsets[k + 1], a, b)
     return out
 
 
@@ -309,7 +307,7 @@ def _band_keys_into(keys, column, sig, bands, rows, multipliers):
     for band in range(bands):
         key = np.uint64(0)
         for r in range(rows):
-            value = sig[band * rows + r]
+            value = np.uint64(sig[band * rows + r])
             key = _mix64(key ^ (value * multipliers[r % width] + np.uint64(r)))
         keys[band, column] = key
 
@@ -323,7 +321,7 @@ def band_keys_of_sets(hashes, offsets, rows_of, a, b, bands, rows, multipliers):
     keys = np.empty((bands, m), dtype=np.uint64)
     for r in prange(m):
         k = rows_of[r]
-        sig = np.empty(num_perm, dtype=np.uint64)
+        sig = np.empty(num_perm, dtype=np.uint32)
         _signature_into(sig, hashes, offsets[k], offsets[k + 1], a, b)
         _band_keys_into(keys, r, sig, bands, rows, multipliers)
     return keys
@@ -335,7 +333,7 @@ def band_keys_of_signatures(sigs, bands, rows, multipliers):
     n = sigs.shape[0]
     keys = np.empty((bands, n), dtype=np.uint64)
     for r in prange(n):
-        sig = sigs[r].astype(np.uint64)
+        sig = sigs[r]
         _band_keys_into(keys, r, sig, bands, rows, multipliers)
     return keys
 

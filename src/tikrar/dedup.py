@@ -24,7 +24,7 @@ from .errors import ConfigError, InputError
 from .index import _MULTIPLIERS as _BAND_MULTIPLIERS
 from .index import KeyTable, LSHIndex, ReferenceLSHIndex, choose_bands, verify_pairs, verify_pairs_reference
 from .match import MATCH_NAMES, NO_MATCH, MatchPolicy, classify_pairs
-from .minhash import permutations64, signatures_reference
+from .minhash import permutations, signatures_reference
 from .normalize import DEDUP, PRESETS, RULES, NormalizeConfig, normalize, normalize_batch
 from .report import Report, SkippedArticle
 from .segment import _EDGE as _SEGMENT_EDGE
@@ -434,7 +434,7 @@ class Deduplicator:
         self._set_offsets.extend(self._set_offsets.values[-1] + np.cumsum(sizes))
         if len(rows) == 0:
             return best_id, best_jaccard, best_code
-        a, b = permutations64(config.minhash.num_perm, config.minhash.seed)
+        a, b = permutations(config.minhash.num_perm, config.minhash.seed)
         keys = _kernels.band_keys_of_sets(
             hashes, set_offsets, np.arange(len(rows), dtype=np.int64), a, b,
             self._index.bands, self._index.rows, _BAND_MULTIPLIERS,

@@ -51,20 +51,6 @@ def fmix32(h: np.ndarray) -> np.ndarray:
     return h
 
 
-@lru_cache(maxsize=32)
-def permutations64(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`permutations` widened to ``uint64``, as the compiled kernels take them.
-
-    >>> permutations64(4, 1)[0].dtype
-    dtype('uint64')
-    """
-    a, b = permutations(num_perm, seed)
-    a64, b64 = a.astype(np.uint64), b.astype(np.uint64)
-    a64.setflags(write=False)
-    b64.setflags(write=False)
-    return a64, b64
-
-
 def signatures(hashes: np.ndarray, offsets: np.ndarray, config: MinHashConfig = MinHashConfig()) -> np.ndarray:
     """MinHash signatures of shingle sets in CSR form, shape ``(n, num_perm)``.
 
@@ -79,7 +65,7 @@ def signatures(hashes: np.ndarray, offsets: np.ndarray, config: MinHashConfig = 
     """
     offsets = np.ascontiguousarray(offsets, dtype=np.int64)
     hashes = np.ascontiguousarray(hashes, dtype=np.uint32)
-    a, b = permutations64(config.num_perm, config.seed)
+    a, b = permutations(config.num_perm, config.seed)
     rows = np.arange(len(offsets) - 1, dtype=np.int64)
     return _kernels.signatures(hashes, offsets, rows, a, b)
 
