@@ -22,12 +22,20 @@ input:
   (one JSON object per line with an id and a text field; a "source" field, if
   present, names the outlet).
 
+boilerplate:
+  Phrase rules (list them with `tikrar rules`; add your own with --rules FILE,
+  turn one off with --disable-rule NAME) and boilerplate learned from the
+  input: a paragraph repeated in --min-source-articles articles of one source
+  is that source's furniture. Without a "source" field, the doc_id part before
+  the first ':' or '/' is the source, or else all input is one source.
+
 output (one JSON object per paragraph, in input order):
   doc_id, index (0-based in the article), start, end (character offsets:
   text[start:end] is the paragraph), text, label (unique | duplicate |
   boilerplate), scope (within | across | null), duplicate_of ({doc_id, index}
   of the first occurrence, or null), similarity (Jaccard of shingle sets, or
-  null), reason (boilerplate rule, or why a paragraph was not compared),
+  null), reason (boilerplate rule, "repeated in N articles of source S", or
+  why a paragraph was not compared),
   match (exact | near | contained | null), source.
 
 exit status: 0 on success; 2 on bad input or options, with a one-line message
@@ -70,6 +78,14 @@ def _build_parser() -> argparse.ArgumentParser:
     run.add_argument("--only-rules", action="store_true", help="use only the --rules files, not the built-in rules")
     run.add_argument("--disable-rule", metavar="NAME", action="append", default=[], help="turn off a rule by name (repeatable)")
     run.add_argument("--no-boilerplate", action="store_true", help="do not look for boilerplate at all")
+    run.add_argument("--min-source-articles", type=int, default=None, metavar="N",
+                     help="a paragraph repeated in at least N articles of one source is that source's "
+                          "boilerplate (default 10)")
+    run.add_argument("--min-source-share", type=float, default=None, metavar="F",
+                     help="... provided that source holds at least this share of the articles the paragraph "
+                          "is in (default 0.5)")
+    run.add_argument("--no-corpus-boilerplate", action="store_true",
+                     help="use phrase rules only, do not learn boilerplate from repeats within a source")
     run.add_argument("--clean", metavar="DIR", help="also write each article without its duplicate and boilerplate paragraphs")
     run.add_argument("--skip-bad", action="store_true",
                      help="report unreadable records on stderr and go on, instead of stopping with exit status 2")
@@ -104,6 +120,11 @@ def _dedup_options(args: argparse.Namespace) -> dict:
         options["disable_rules"] = args.disable_rule
     if args.no_boilerplate:
         options["boilerplate"] = False
+    for name in ("min_source_articles", "min_source_share"):
+        if getattr(args, name) is not None:
+            options[name] = getattr(args, name)
+    if args.no_corpus_boilerplate:
+        options["corpus_boilerplate"] = False
     return options
 
 

@@ -1,0 +1,206 @@
+"""Boilerplate learned from the corpus: a synthetic corpus with known truth.
+
+Three outlets. Outlet "alpha" ends 12 articles with the same footer (its
+furniture); a wire paragraph appears once in each outlet (syndicated
+content); outlet "gamma" repeats a paragraph in 9 articles only (below the
+default of 10); a paragraph that 10 articles of "beta" and 11 of the others
+carry is shared, not beta's furniture. No phrase rule matches any of these
+lines, so whatever is labelled boilerplate here was learned from repetition.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+
+from tikrar import Deduplicator, dedup
+from tikrar.boilerplate import default_rules, find_boilerplate, rule_view
+from tikrar.cli import main
+from tikrar.dedup import DedupConfig
+from tikrar.errors import ConfigError
+from tikrar.normalize import normalize
+
+WORDS = (
+    "المدينة الوزارة المشروع الطريق الجديد الأسبوع المقبل الماضي أعلنت أكدت قالت أوضح المسؤول الفريق الملعب "
+    "المباراة السوق الأسعار النفط الذهب الريال الدولار الطقس الحرارة الأمطار الرياح البحر الجبال المدرسة الجامعة "
+    "الطلاب المعلمين المستشفى المرضى الأطباء الدواء المصنع العمال الإنتاج التصدير الميناء السفينة الطائرة المطار "
+    "الرحلة المسافرين الفندق السياحة المهرجان الجمهور الفنان المسرح الكتاب المعرض الزوار الشركة الأرباح الأسهم "
+    "المستثمرين البنك القرض الحديقة الأشجار المياه الكهرباء الشبكة الهاتف التطبيق"
+).split()
+
+FOOTER = "لمتابعة آخر التطورات في الحي زوروا صفحتنا كل صباح مع فريق التحرير الميداني"
+WIRE = "وذكرت الهيئة في بيانها أن أعمال الصيانة الدورية للشبكة ستبدأ منتصف الليل وتستمر حتى السادسة صباحا في معظم الأحياء"
+FEW = "ويرحب فريق العمل باقتراحات القراء حول الموضوعات التي يودون قراءتها في الأعداد المقبلة من الملحق الأسبوعي"
+SHARED = "وأشارت التوقعات إلى أن درجات الحرارة ستتراوح بين الأربعين والخامسة والأربعين في المناطق الداخلية طوال الأسبوع"
+
+
+def content(rng: random.Random, words: int = 24) -> str:
+    """A content paragraph unlike any other (random words, so no shared 3-grams)."""
+    return " ".join(rng.choice(WORDS) for _ in range(words))
+
+
+def article(rng, *extra, before=2):
+    return "\n".join([content(rng) for _ in range(before)] + list(extra))
+
+
+@pytest.fixture(scope="module")
+def corpus():
+    rng = random.Random(7)
+    items = []
+    for k in range(12):
+        items.append({"id": f"alpha-{k}", "source": "alpha", "text": article(rng, FOOTER)})
+    for source in ("alpha", "beta", "gamma"):
+        items.append({"id": f"{source}-wire", "source": source, "text": article(rng, WIRE)})
+    for k in range(9):
+        items.append({"id": f"gamma-{k}", "source": "gamma", "text": article(rng, FEW)})
+    for k in range(10):
+        items.append({"id": f"beta-{k}", "source": "beta", "text": article(rng, SHARED)})
+    for k in range(11):
+        source = ("alpha", "gamma")[k % 2]
+        items.append({"id": f"{source}-shared-{k}", "source": source, "text": article(rng, SHARED)})
+    return items
+
+
+def by_text(report, text):
+    return [r for r in report if r.text == text]
+
+
+def test_no_phrase_rule_knows_these_lines():
+    lines = [FOOTER, WIRE, FEW, SHARED]
+    hits = find_boilerplate([rule_view(t) for t in lines], [len(normalize(t).split()) for t in lines], default_rules())
+    assert hits == [None] * 4
+
+
+def test_footer_of_one_outlet_is_boilerplate_with_its_evidence(corpus):
+    report = dedup(corpus)
+    footers = by_text(report, FOOTER)
+    assert len(footers) == 12
+    assert {(r.label, r.reason) for r in footers} == {("boilerplate", "repeated in 12 articles of source alpha")}
+    # The first occurrence is labelled too, and the rest still say which cluster they belong to.
+    assert footers[0].duplicate_of is None
+    assert {r.duplicate_of.doc_id for r in footers[1:]} == {"alpha-0"}
+
+
+def test_wire_paragraph_in_three_outlets_stays_duplicate(corpus):
+    wires = by_text(dedup(corpus), WIRE)
+    assert [(r.doc_id, r.label, r.scope) for r in wires] == [
+        ("alpha-wire", "unique", None),
+        ("beta-wire", "duplicate", "across"),
+        ("gamma-wire", "duplicate", "across"),
+    ]
+
+
+def test_below_the_threshold_repeats_stay_duplicate(corpus):
+    few = by_text(dedup(corpus), FEW)
+    assert [r.label for r in few] == ["unique"] + ["duplicate"] * 8
+    lowered = by_text(dedup(corpus, min_source_articles=9), FEW)
+    assert {(r.label, r.reason) for r in lowered} == {("boilerplate", "repeated in 9 articles of source gamma")}
+
+
+def test_a_paragraph_most_of_whose_articles_are_elsewhere_is_not_one_outlets_furniture(corpus):
+    shared = by_text(dedup(corpus), SHARED)
+    assert len(shared) == 21
+    assert [r.label for r in shared] == ["unique"] + ["duplicate"] * 20  # beta holds 10 of 21 < 0.5
+    relaxed = by_text(dedup(corpus, min_source_share=0.4), SHARED)
+    assert {(r.label, r.reason) for r in relaxed} == {("boilerplate", "repeated in 10 articles of source beta")}
+
+
+def test_everything_else_is_untouched(corpus):
+    report = dedup(corpus)
+    assert report.counts["boilerplate"] == 12
+    assert all(r.label == "unique" for r in report if r.text not in {FOOTER, WIRE, FEW, SHARED})
+
+
+def test_near_duplicate_footers_form_one_cluster():
+    rng = random.Random(11)
+    items = [
+        ("beta:%d" % k, article(rng, f"للاشتراك في النسخة الورقية من الصحيفة اتصلوا بقسم التوزيع على الرقم {100 + k} من السبت إلى الخميس"))
+        for k in range(10)
+    ]
+    report = dedup(items)
+    footers = [r for r in report if r.index == 2]
+    assert [r.match for r in footers[1:]] == ["near"] * 9
+    assert {(r.label, r.reason) for r in footers} == {("boilerplate", "repeated in 10 articles of source beta")}
+
+
+def test_repeats_inside_one_article_count_once():
+    rng = random.Random(3)
+    items = [(f"gamma:{k}", article(rng, FEW)) for k in range(9)]
+    items[4] = ("gamma:4", article(rng, FEW, FEW))
+    report = dedup(items)
+    assert report.counts["boilerplate"] == 0
+    assert [r.label for r in report if r.text == FEW] == ["unique"] + ["duplicate"] * 9
+
+
+def test_source_falls_back_to_the_doc_id_prefix_then_to_the_corpus():
+    rng = random.Random(5)
+    prefixed = dedup([(f"site/{k}", article(rng, FOOTER)) for k in range(10)])
+    assert {r.reason for r in prefixed if r.text == FOOTER} == {"repeated in 10 articles of source site"}
+    plain = dedup([(f"article{k}", article(rng, FOOTER)) for k in range(10)])
+    assert {r.reason for r in plain if r.text == FOOTER} == {"repeated in 10 articles of the corpus"}
+    mixed = dedup([(f"a{k}:1", article(rng, FOOTER)) for k in range(10)])  # ten prefixes, one article each
+    assert {r.label for r in mixed if r.text == FOOTER} == {"unique", "duplicate"}
+
+
+def test_counts_carry_over_between_add_calls_and_earlier_records_stay_as_returned():
+    rng = random.Random(9)
+    deduplicator = Deduplicator()
+    first = deduplicator.add([Article_(f"alpha-{k}", article(rng, FOOTER)) for k in range(6)])
+    assert [r.label for r in first if r.text == FOOTER] == ["unique"] + ["duplicate"] * 5
+    second = deduplicator.add([Article_(f"alpha-{k}", article(rng, FOOTER)) for k in range(6, 9)])
+    assert [r.label for r in second if r.text == FOOTER] == ["duplicate"] * 3  # 9 articles so far
+    third = deduplicator.add([Article_(f"alpha-{k}", article(rng, FOOTER)) for k in range(9, 12)])
+    assert {(r.label, r.reason) for r in third if r.text == FOOTER} == {("boilerplate", "repeated in 12 articles of source alpha")}
+    assert [r.label for r in first if r.text == FOOTER] == ["unique"] + ["duplicate"] * 5
+
+
+def Article_(doc_id, text):
+    return {"id": doc_id, "text": text, "source": "alpha"}
+
+
+def test_corpus_learning_can_be_turned_off():
+    rng = random.Random(13)
+    items = [Article_(f"alpha-{k}", article(rng, FOOTER)) for k in range(12)]
+    assert dedup(items, corpus_boilerplate=False).counts["boilerplate"] == 0
+    assert dedup(items, boilerplate=False).counts["boilerplate"] == 0
+    assert dedup(items).counts["boilerplate"] == 12
+
+
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        ({"min_source_articles": 1}, "min_source_articles must be an integer >= 2"),
+        ({"min_source_articles": 2.5}, "min_source_articles must be an integer >= 2"),
+        ({"min_source_share": 0}, r"min_source_share must be a number in \(0, 1\]"),
+        ({"min_source_share": 1.5}, r"min_source_share must be a number in \(0, 1\]"),
+        ({"source_separators": None}, "source_separators must be a string"),
+    ],
+)
+def test_bad_thresholds_are_refused_with_the_option_named(options, message):
+    with pytest.raises(ConfigError, match=message):
+        DedupConfig.from_options(**options)
+
+
+def test_defaults_are_the_documented_ones():
+    config = DedupConfig()
+    assert (config.corpus_boilerplate, config.min_source_articles, config.min_source_share, config.source_separators) == (
+        True, 10, 0.5, ":/",
+    )
+
+
+def test_cli_thresholds(tmp_path, corpus):
+    src = tmp_path / "corpus.jsonl"
+    src.write_text("".join(json.dumps(item, ensure_ascii=False) + "\n" for item in corpus), encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+
+    def reasons(*extra):
+        assert main(["dedup", str(src), "-o", str(out), "-q", *extra]) == 0
+        rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+        return {(row["label"], row["reason"]) for row in rows if row["text"] == FEW}
+
+    assert reasons() == {("unique", None), ("duplicate", None)}
+    assert reasons("--min-source-articles", "9") == {("boilerplate", "repeated in 9 articles of source gamma")}
+    assert reasons("--min-source-articles", "9", "--no-corpus-boilerplate") == {("unique", None), ("duplicate", None)}
+    assert main(["dedup", str(src), "-o", str(out), "--min-source-share", "2"]) == 2
