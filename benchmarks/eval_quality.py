@@ -662,18 +662,19 @@ def natural_repeats(**options: Any) -> dict[str, Any]:
 SWEEP = [
     {},
     {"containment": None},
-    {"threshold": 0.5, "containment": None, "shingle": "word", "shingle_size": 3},
+    {"containment": 0.8},
+    {"containment": 1.0},
     {"threshold": 0.4},
+    {"threshold": 0.45},
+    {"threshold": 0.55},
     {"threshold": 0.6},
+    {"bands": 64, "rows": 2},
     {"shingle_size": 2},
     {"shingle_size": 4},
     {"shingle": "char", "shingle_size": 5},
     {"shingle": "char", "shingle_size": 7},
     {"num_perm": 64},
     {"num_perm": 256},
-    {"containment": 0.7},
-    {"containment": 0.9},
-    {"short_words": 5},
 ]
 
 
