@@ -202,3 +202,16 @@ def test_normalization_switches_do_not_change_agreement():
     corpus = make_corpus(21, articles=30)
     light = NormalizeConfig(collapse_spaces=False, strip_punctuation=False)
     assert run(corpus, "fast", normalize=light) == run(corpus, "reference", normalize=light)
+
+
+def test_verdict_precedence_matches_reference_on_hand_made_cases():
+    wire = "قال المتحدث باسم الوزارة إن المحادثات ستستأنف غدا في العاصمة القطرية الدوحة بحضور الوفود"
+    corpus = [
+        ("a", "\n".join(["مقالات ذات صلة", "؟؟ !!", "عنوان قصير", wire, "اقرأ أيضاً: " + wire])),
+        ("b", "\n".join([wire, "مقالات ذات صلة", wire, "***", wire.replace("غدا", "بعد غد")])),
+        ("c", "\n".join(["المصدر: وكالات", "المصدر: وكالات", "", wire + " وأضاف"])),
+    ]
+    fast = [r.to_dict() for r in Deduplicator().add(corpus)]
+    assert fast == [r.to_dict() for r in Deduplicator(engine="reference").add(corpus)]
+    assert {r["label"] for r in fast} == {"unique", "duplicate", "boilerplate"}
+    assert any(r["reason"] == "empty after normalization" for r in fast)

@@ -229,7 +229,10 @@ class LSHIndex:
             )
             self._reserve(band, old_size + len(ids))
             _kernels.merge_into(self._keys[band], self._ids[band], old_size, band_keys_sorted, band_ids_sorted)
-            return pairs
+            # One code per pair, made distinct band by band: near-identical
+            # paragraphs collide in most bands, and keeping every band's copy
+            # of their pairs until the end would multiply memory by ``bands``.
+            return np.unique((pairs[:, 0].astype(np.uint64) << np.uint64(32)) | pairs[:, 1].astype(np.uint64))
 
         if THREADS > 1 and keys.size >= _PARALLEL_MIN_KEYS:
             with ThreadPoolExecutor(THREADS) as pool:
@@ -238,10 +241,8 @@ class LSHIndex:
             found = [one_band(band) for band in range(self.bands)]
         self._size += len(ids)
         self._last_id = int(ids[-1])
-        pairs = np.concatenate(found)
-        if len(pairs) == 0:
-            return pairs
-        codes = np.unique((pairs[:, 0].astype(np.uint64) << np.uint64(32)) | pairs[:, 1].astype(np.uint64))
+        codes = np.unique(np.concatenate(found))
+        del found
         out = np.empty((len(codes), 2), dtype=np.int64)
         out[:, 0] = (codes >> np.uint64(32)).astype(np.int64)
         out[:, 1] = (codes & np.uint64(MAX_ID)).astype(np.int64)
