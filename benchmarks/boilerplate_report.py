@@ -156,6 +156,8 @@ def main(argv=None) -> int:
     print(f"\n3. Paragraphs of >= {LONG_WORDS} words labelled boilerplate: {len(long_records):,}")
     long_kinds = Counter(evidence(r.reason) for r in long_records)
     print("   by evidence: " + ", ".join(f"{k} {n:,}" for k, n in long_kinds.most_common()))
+    long_reasons = Counter(r.reason for r in long_records)
+    print("   by reason: " + ", ".join(f"{k} {n:,}" for k, n in long_reasons.most_common()))
     sample = random.Random(args.seed).sample(long_records, min(args.sample, len(long_records)))
     print(f"   random sample of {len(sample)} (seed {args.seed}):")
     for k, r in enumerate(sample, 1):

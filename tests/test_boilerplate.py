@@ -189,7 +189,7 @@ def test_every_default_rule_belongs_to_a_documented_family_and_is_exercised():
     assert families == set(FAMILIES)
     exercised = {rule for cases in FAMILIES.values() for _, rule in cases}
     # Tested below: rules bound to a place in the article, and headings.
-    exercised |= {"byline", "tags_simat"} | {r.name for r in default_rules() if r.heading}
+    exercised |= {"byline", "tags_simat", "writer_more"} | {r.name for r in default_rules() if r.heading}
     assert {r.name for r in default_rules()} == exercised
     assert len({r.name for r in default_rules()}) == len(default_rules())
 
@@ -199,6 +199,12 @@ def test_byline_counts_only_at_the_start_of_an_article():
     assert labels([byline] + BODY)[0] == ("boilerplate", "byline")
     late = labels(BODY + [byline, BODY[0][:40] + " وأضاف أن الأعمال مستمرة حتى نهاية الشهر الجاري بحسب الجدول الزمني المعتمد من الوزارة"])
     assert late[len(BODY)] == ("unique", None)
+
+
+def test_more_by_the_writer_counts_only_at_the_end_of_an_article():
+    more = "مقالات أخرى للكاتبحين يغيب المعنى!مدن بلا أرصفةسؤال الهوية في زمن السرعةالعيد في ذاكرة الحي القديم"
+    assert labels(BODY + [more])[-1] == ("boilerplate", "writer_more")
+    assert labels([more] + BODY)[0] == ("unique", None)
 
 
 def test_tags_after_simat_count_only_at_the_end_of_an_article():
