@@ -339,25 +339,39 @@ def band_keys_of_signatures(sigs, bands, rows, multipliers):
 
 
 # ---------------------------------------------------------------------------
-# LSH buckets: one band at a time, old members kept sorted by (key, id)
+# LSH buckets: one band at a time. A member is one uint64, its band key's high
+# 32 bits above its 32-bit id, so a plain sort orders by (key, id).
+
+_LOW32 = np.uint64(0xFFFFFFFF)
 
 
 @njit(cache=True, nogil=True)
-def _bucket_scan(old_keys, old_ids, old_size, new_keys, new_ids, window, out):
+def pack_band(keys, ids):
+    """Members of one band: ``(key >> 32) << 32 | id``, sorted."""
+    out = np.empty(keys.shape[0], dtype=np.uint64)
+    for r in range(keys.shape[0]):
+        out[r] = (keys[r] & ~_LOW32) | np.uint64(ids[r])
+    out.sort()
+    return out
+
+
+@njit(cache=True, nogil=True)
+def _bucket_scan(old, old_size, new, window, out):
     """Pairs of a band: each new member with the ``window`` members before it
     in its bucket (old members first, then new, each by id). With ``out`` of
     length 0 only counts; otherwise fills ``out`` (shape ``(count, 2)``)."""
     filling = out.shape[0] > 0
     count = 0
-    m = new_keys.shape[0]
+    m = new.shape[0]
+    held = old[:old_size]
     s = 0
     while s < m:
-        key = new_keys[s]
+        bucket = new[s] & ~_LOW32
         t = s + 1
-        while t < m and new_keys[t] == key:
+        while t < m and (new[t] & ~_LOW32) == bucket:
             t += 1
-        lo = np.searchsorted(old_keys[:old_size], key, side="left")
-        hi = np.searchsorted(old_keys[:old_size], key, side="right")
+        lo = np.searchsorted(held, bucket, side="left")
+        hi = np.searchsorted(held, bucket | _LOW32, side="right")
         olds = hi - lo
         for q in range(s, t):
             position = olds + (q - s)
@@ -365,31 +379,47 @@ def _bucket_scan(old_keys, old_ids, old_size, new_keys, new_ids, window, out):
             for e in range(first, position):
                 if filling:
                     if e < olds:
-                        out[count, 0] = np.int64(old_ids[lo + e])
+                        out[count, 0] = np.int64(held[lo + e] & _LOW32)
                     else:
-                        out[count, 0] = np.int64(new_ids[s + e - olds])
-                    out[count, 1] = np.int64(new_ids[q])
+                        out[count, 0] = np.int64(new[s + e - olds] & _LOW32)
+                    out[count, 1] = np.int64(new[q] & _LOW32)
                 count += 1
         s = t
     return count
 
 
 @njit(cache=True, nogil=True)
-def band_pairs(old_keys, old_ids, old_size, new_keys, new_ids, window):
-    """Candidate pairs ``(earlier, later)`` of one band; ``new_keys`` sorted
-    (stable, so equal keys keep increasing ids)."""
+def band_pairs(old, old_size, new, window):
+    """Candidate pairs ``(earlier, later)`` of one band; ``new`` from :func:`pack_band`."""
     empty = np.empty((0, 2), dtype=np.int64)
-    count = _bucket_scan(old_keys, old_ids, old_size, new_keys, new_ids, window, empty)
+    count = _bucket_scan(old, old_size, new, window, empty)
     out = np.empty((count, 2), dtype=np.int64)
     if count:
-        _bucket_scan(old_keys, old_ids, old_size, new_keys, new_ids, window, out)
+        _bucket_scan(old, old_size, new, window, out)
     return out
 
 
 @njit(cache=True, nogil=True)
+def merge_sorted_into(held, old_size, new):
+    """Merge sorted ``new`` into sorted ``held[:old_size]`` in place, from the
+    back (``held`` has room for both)."""
+    i = old_size - 1
+    j = new.shape[0] - 1
+    w = old_size + new.shape[0] - 1
+    while j >= 0:
+        if i >= 0 and held[i] > new[j]:
+            held[w] = held[i]
+            i -= 1
+        else:
+            held[w] = new[j]
+            j -= 1
+        w -= 1
+
+
+@njit(cache=True, nogil=True)
 def merge_into(keys, ids, old_size, new_keys, new_ids):
-    """Merge sorted new members into ``keys[:old_size]`` in place, from the
-    back (``keys`` has room for both); on equal keys old members stay first."""
+    """Merge sorted new keys (with their ids) into ``keys[:old_size]`` in
+    place, from the back; on equal keys old entries stay first."""
     i = old_size - 1
     j = new_keys.shape[0] - 1
     w = old_size + new_keys.shape[0] - 1

@@ -8,10 +8,14 @@ false candidate is dropped by verification anyway.
 
 The index is the one stateful part of the pipeline: it keeps the keys of the
 paragraphs added so far, so that new paragraphs are paired with old ones.
-:class:`LSHIndex` keeps each band's keys sorted (with 32-bit ids beside
-them) and merges a new batch in place, so adding a batch costs time in
-proportion to the index size once, not a full re-sort, and no copy of the
-whole index is ever made. :class:`ReferenceLSHIndex` is the same grouping
+:class:`LSHIndex` keeps, per band, one sorted ``uint64`` per paragraph: the
+high 32 bits of its band key above its 32-bit id (8 bytes per paragraph and
+band). A new batch is sorted on its own and merged in place, so adding a
+batch costs time in proportion to the index size once, not a full re-sort,
+and no copy of the whole index is ever made. Keeping 32 bits of the key
+makes unrelated paragraphs share a bucket a little more often (about
+``n**2 / 2**33`` pairs per band for ``n`` paragraphs); verification drops
+them. :class:`ReferenceLSHIndex` is the same grouping
 written plainly (re-sorting everything on each add); both give the same pairs.
 """
 
@@ -184,8 +188,8 @@ class LSHIndex:
         self.window = config.max_bucket_pairs
         self._size = 0
         self._last_id = -1
-        self._keys = [np.zeros(0, dtype=np.uint64) for _ in range(bands)]
-        self._ids = [np.zeros(0, dtype=np.uint32) for _ in range(bands)]
+        # Per band, the sorted members ``key_high32 << 32 | id`` (see _kernels).
+        self._members = [np.zeros(0, dtype=np.uint64) for _ in range(bands)]
 
     def __len__(self) -> int:
         return self._size
@@ -193,7 +197,7 @@ class LSHIndex:
     @property
     def nbytes(self) -> int:
         """Memory held by the index's arrays."""
-        return sum(k.nbytes + i.nbytes for k, i in zip(self._keys, self._ids))
+        return sum(m.nbytes for m in self._members)
 
     def add(self, sigs: np.ndarray, ids: np.ndarray) -> np.ndarray:
         """Add signatures with their global ids (increasing, larger than any
@@ -221,14 +225,10 @@ class LSHIndex:
         old_size = self._size
 
         def one_band(band: int) -> np.ndarray:
-            order = np.argsort(keys[band], kind="stable")
-            band_keys_sorted = keys[band][order]
-            band_ids_sorted = new_ids[order]
-            pairs = _kernels.band_pairs(
-                self._keys[band], self._ids[band], old_size, band_keys_sorted, band_ids_sorted, self.window
-            )
+            members = _kernels.pack_band(keys[band], new_ids)
+            pairs = _kernels.band_pairs(self._members[band], old_size, members, self.window)
             self._reserve(band, old_size + len(ids))
-            _kernels.merge_into(self._keys[band], self._ids[band], old_size, band_keys_sorted, band_ids_sorted)
+            _kernels.merge_sorted_into(self._members[band], old_size, members)
             # One code per pair, made distinct band by band: near-identical
             # paragraphs collide in most bands, and keeping every band's copy
             # of their pairs until the end would multiply memory by ``bands``.
@@ -249,16 +249,14 @@ class LSHIndex:
         return out
 
     def _reserve(self, band: int, size: int) -> None:
-        capacity = len(self._keys[band])
+        capacity = len(self._members[band])
         if size <= capacity:
             return
         # Grow by half, one band at a time, so the transient copy stays small.
         capacity = max(size, capacity + capacity // 2, 1024)
-        keys = np.empty(capacity, dtype=np.uint64)
-        ids = np.empty(capacity, dtype=np.uint32)
-        keys[: self._size] = self._keys[band][: self._size]
-        ids[: self._size] = self._ids[band][: self._size]
-        self._keys[band], self._ids[band] = keys, ids
+        members = np.empty(capacity, dtype=np.uint64)
+        members[: self._size] = self._members[band][: self._size]
+        self._members[band] = members
 
 
 class KeyTable:
