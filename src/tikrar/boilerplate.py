@@ -90,14 +90,20 @@ class Rule:
 
     @cached_property
     def compiled(self) -> regex.Pattern:
+        """The compiled ``pattern`` (compiled once per rule)."""
         return regex.compile(self.pattern)
 
     @cached_property
     def compiled_not_beside(self) -> Optional[regex.Pattern]:
+        """The compiled ``not_beside`` pattern, or None."""
         return regex.compile(self.not_beside) if self.not_beside is not None else None
 
     def matches(self, rule_text: str) -> bool:
-        """Whether the pattern is found in a ``rules``-normalized paragraph."""
+        """Whether the pattern is found in a ``rules``-normalized paragraph.
+
+        >>> Rule("tags", "^كلمات دلاليه:").matches(rule_view("كلمات دلالية: طقس"))
+        True
+        """
         return self.compiled.search(rule_text) is not None
 
     def to_dict(self) -> dict:
@@ -112,7 +118,11 @@ class Rule:
 @dataclass(frozen=True)
 class BoilerplateHit:
     """Why a paragraph is boilerplate: the rule, and whether the rule fired on
-    the paragraph itself (``direct``) or on a heading above it."""
+    the paragraph itself (``direct``) or on a heading above it.
+
+    >>> BoilerplateHit("related_heading", direct=False).reason
+    'after:related_heading'
+    """
 
     rule: str
     direct: bool

@@ -126,7 +126,13 @@ class DedupConfig:
         ``shingle_size``, ``num_perm``, ``seed``, ``bands``, ``rows``,
         ``rules`` (a list of Rule, replacing the defaults), ``extra_rules``
         (added to them), ``disable_rules`` (names to drop), ``boilerplate``
-        (False turns rules off), or ``config`` (a whole DedupConfig).
+        (False turns rules off), ``corpus_boilerplate`` (False: no
+        boilerplate learned from repeats), ``min_source_articles`` (default
+        10) and ``min_source_share`` (default 0.5): a paragraph in that many
+        articles of one source, holding that share of all its articles, is
+        that source's boilerplate; ``source_separators`` (default ":/"):
+        where a doc_id's source prefix ends, for articles without a source;
+        or ``config`` (a whole DedupConfig).
 
         >>> DedupConfig.from_options(num_perm=64, shingle="char", shingle_size=5).shingle.kind
         'char'
