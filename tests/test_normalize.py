@@ -310,6 +310,10 @@ def test_mixed_script_paragraph():
         ("E\u0640\u0301", DEDUP, "\u00e9"),
         ("\u0627\u200d\u0654", DEDUP.replace(strip_marks=False, fold_alef=False), "\u0623"),
         ("\ufe8d\u0654", DEDUP.replace(strip_marks=False, fold_alef=False), "\u0623"),
+        ("\u0627\u200d\u0654", LIGHT, "\u0623"),
+        ("\u0627\u0640\u0654", LIGHT, "\u0623"),
+        ("\u0627\u0610\u0654", LIGHT, "\u0623"),  # U+0610 would block the composition
+        ("\u0648\u200b\u0654\u064e \u0627\u200c\u0653", LIGHT, "\u0624 \u0622"),
         ("\u0130stanbul", DEDUP, "i\u0307stanbul"),
         ("\u01f0", DEDUP, "\u01f0"),
     ],
@@ -440,6 +444,14 @@ def test_table_outputs_are_fixed_points(preset):
     for cp, mapped in translation_table(config).items():
         for ch in mapped:
             assert _map_char(ch, config) == ch, (hex(cp), mapped)
+
+
+@pytest.mark.parametrize("preset", ["dedup", "rules", "light"])
+def test_only_madda_and_hamza_are_deleted_composing_marks(preset):
+    from tikrar.normalize import COMPOSING_MARKS
+
+    deleted = {chr(cp) for cp, mapped in translation_table(PRESETS[preset]).items() if mapped == ""}
+    assert {ch for ch in deleted if _may_compose_backward(ch)} == set(COMPOSING_MARKS)
 
 
 def test_every_composition_second_half_is_known():

@@ -26,7 +26,9 @@ returns for each text.
 Deleting a character can bring a combining mark next to a letter it composes
 with ("e", ZERO WIDTH SPACE, COMBINING ACUTE). When the result of step 3 is
 not in NFC, steps 1-3 run again on it, so that normalizing twice gives the
-same string as normalizing once.
+same string as normalizing once. A combining madda or hamza is itself
+deleted by the table, so when one is present the deleted characters go
+before NFC instead (ا, tatweel, U+0654 is أ).
 """
 
 from __future__ import annotations
@@ -468,6 +470,41 @@ def _nfc_tracked(chars: str, sources: list[int]) -> tuple[str, list[int]]:
 
 _MAX_NFC_ROUNDS = 4
 
+#: Combining madda, hamza above and hamza below: the only marks that both
+#: compose with a letter under NFC and are deleted by ``strip_marks``.
+COMPOSING_MARKS = frozenset("\u0653\u0654\u0655")
+
+
+class _DeletionTable(dict):
+    """Deletes what the table deletes, except the composing marks."""
+
+    def __init__(self, config: NormalizeConfig):
+        super().__init__()
+        self.table = _lazy_table(config)
+
+    def __missing__(self, cp: int) -> str:
+        ch = chr(cp)
+        value = "" if self.table[cp] == "" and ch not in COMPOSING_MARKS else ch
+        self[cp] = value
+        return value
+
+
+@lru_cache(maxsize=None)
+def _deletion_table(config: NormalizeConfig) -> _DeletionTable:
+    return _DeletionTable(config)
+
+
+def _deletions_first(config: NormalizeConfig, text: str) -> bool:
+    """Whether deleted characters must go before NFC.
+
+    A combining hamza or madda that ``strip_marks`` deletes can still make a
+    letter (ا + ٔ -> أ), but only if NFC sees it next to its letter: a tatweel,
+    an invisible control or a blocking mark in between is removed first.
+    Otherwise the order does not matter: NFC after the table (see
+    :func:`normalize`) recovers every other composition.
+    """
+    return config.nfc and config.strip_marks and any(m in text for m in COMPOSING_MARKS)
+
 
 # ---------------------------------------------------------------------------
 # Public functions
@@ -488,6 +525,8 @@ def normalize(text: str, config: NormalizeConfig = DEDUP) -> str:
     """
     _check_str(text, "normalize(text)")
     table = _lazy_table(config)
+    if _deletions_first(config, text):
+        text = text.translate(_deletion_table(config))
     if config.nfc and not unicodedata.is_normalized("NFC", text):
         text = unicodedata.normalize("NFC", text)
     out = text.translate(table)
@@ -549,6 +588,10 @@ def _offsets_reference(text: str, config: NormalizeConfig) -> tuple[str, np.ndar
     """normalize_with_offsets in plain Python, step by step."""
     table = _lazy_table(config)
     chars, sources = text, list(range(len(text)))
+    if _deletions_first(config, text):
+        deletions = _deletion_table(config)
+        kept = [(ch, src) for ch, src in zip(chars, sources) if deletions[ord(ch)]]
+        chars, sources = "".join(ch for ch, _ in kept), [src for _, src in kept]
     if config.nfc and not unicodedata.is_normalized("NFC", chars):
         chars, sources = _nfc_tracked(chars, sources)
     rounds = 0
