@@ -120,3 +120,20 @@ def test_help_and_subprocess_entry_point(tmp_path):
     assert done.stdout == "اهلا بكم\n"
     done = subprocess.run([sys.executable, "-m", "tikrar", "rules"], capture_output=True, text=True)
     assert any(json.loads(line)["name"] == "read_also" for line in done.stdout.splitlines())
+
+
+def test_containment_option_turns_contained_matches_on_and_off(tmp_path):
+    lead_in = "وفي تصريحات للصحفيين على هامش الاجتماع الوزاري الذي عقد مساء أمس في العاصمة قال المسؤول " 
+    long_version = lead_in + PARA + " وأضاف أن التمويل سيأتي من الميزانية العامة ومن شراكات مع القطاع الخاص"
+    src = tmp_path / "in.jsonl"
+    src.write_text("\n".join(json.dumps({"id": i, "text": t}, ensure_ascii=False) for i, t in [(1, long_version), (2, PARA)]),
+                   encoding="utf-8")
+    out = tmp_path / "o.jsonl"
+    assert main(["dedup", str(src), "-o", str(out), "-q", "--containment", "0.9"]) == 0
+    second = read_jsonl(out)[1]
+    assert (second["label"], second["match"]) == ("duplicate", "contained")
+    assert main(["dedup", str(src), "-o", str(out), "-q", "--containment", "off"]) == 0
+    assert read_jsonl(out)[1]["label"] == "unique"
+    with pytest.raises(SystemExit) as stopped:
+        main(["dedup", str(src), "-o", str(out), "--containment", "x"])
+    assert stopped.value.code == 2

@@ -46,6 +46,15 @@ example:
 """
 
 
+def _containment(value: str):
+    if value.lower() == "off":
+        return "off"
+    try:
+        return float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number in (0, 1] or 'off', got {value!r}") from None
+
+
 def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tikrar",
@@ -66,6 +75,9 @@ def _build_parser() -> argparse.ArgumentParser:
     run.add_argument("-o", "--output", required=True, metavar="OUT.jsonl", help="where to write the paragraph records")
     run.add_argument("--threshold", type=float, default=None, metavar="T",
                      help="Jaccard similarity at or above which paragraphs are repeats (default 0.5)")
+    run.add_argument("--containment", type=_containment, default=None, metavar="C",
+                     help="share of the smaller paragraph found in the larger at or above which it is a "
+                          "'contained' repeat (default 0.9; 'off' turns it off)")
     run.add_argument("--short-words", type=int, default=None, metavar="N",
                      help="paragraphs of fewer words are repeats only when equal after normalization (default 8)")
     run.add_argument("--shingle", choices=["word", "char"], default=None, help="shingle kind (default word)")
@@ -111,6 +123,8 @@ def _dedup_options(args: argparse.Namespace) -> dict:
         value = getattr(args, name)
         if value is not None:
             options[name] = value
+    if args.containment is not None:
+        options["containment"] = None if args.containment == "off" else args.containment
     extra = [rule for path in args.rules for rule in load_rules(path)]
     if args.only_rules:
         options["rules"] = extra
