@@ -5,7 +5,9 @@ Every paragraph of the first 3,000 SaudiNewsNet articles (about 15,000) is
 read in place and re-typed by a seeded generator with random diacritics,
 tatweel, alef and hamza variants, ى/ي and ة/ه swaps, Persian yeh and keheh,
 Arabic-Indic and Persian digits, presentation forms, zero-width and bidi
-characters, odd spaces and quote variants.
+characters, odd spaces and quote variants (dedup preset); 10,000 of them are
+re-typed with the noise only (marks, tatweel, invisible characters,
+presentation forms, spaces) for the light preset.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import unicodedata
 
 import pytest
 
-from tikrar.normalize import DEDUP, normalize, normalize_batch, normalize_with_offsets
+from tikrar.normalize import DEDUP, LIGHT, normalize, normalize_batch, normalize_with_offsets
 
 MIN_PARAGRAPHS = 10_000
 SEED = 20150811
@@ -56,7 +58,10 @@ def _presentation_forms() -> dict[str, list[str]]:
 FORMS = _presentation_forms()
 
 
-def retype(text: str, rng: random.Random) -> str:
+def retype(text: str, rng: random.Random, spelling: bool = True) -> str:
+    """``text`` re-typed; with ``spelling=False`` only invisible noise, marks,
+    tatweel, presentation forms and spaces change (what the light preset
+    removes), letters, digits and quotes stay."""
     out: list[str] = []
     i = 0
     n = len(text)
@@ -67,15 +72,15 @@ def retype(text: str, rng: random.Random) -> str:
             out.append(rng.choice(LAM_ALEF[text[i + 1]]))
             i += 2
             continue
-        if ch in LETTER_VARIANTS and r < 0.25:
+        if spelling and ch in LETTER_VARIANTS and r < 0.25:
             ch = rng.choice(LETTER_VARIANTS[ch])
         elif ch in FORMS and r < 0.35:
             ch = rng.choice(FORMS[ch])
-        elif ch in DIGITS and r < 0.5:
+        elif spelling and ch in DIGITS and r < 0.5:
             ch = rng.choice(DIGITS[ch])
         elif ch == " " and r < 0.3:
             ch = rng.choice(SPACES)
-        elif ch in QUOTES and r < 0.7:
+        elif spelling and ch in QUOTES and r < 0.7:
             ch = rng.choice(QUOTES)
         out.append(ch)
         if "\u0621" <= text[i] <= "\u064a":
@@ -111,6 +116,17 @@ def test_retyped_paragraphs_normalize_to_the_original(paragraphs):
     # The batch path and the one-text path agree on both sides.
     assert expected == [normalize(p) for p in paragraphs]
     assert got == [normalize(r, DEDUP) for r in retyped]
+
+
+def test_light_preset_ignores_noise_only_retyping(paragraphs):
+    paragraphs = paragraphs[:MIN_PARAGRAPHS]
+    rng = random.Random(SEED + 2)
+    retyped = [retype(p, rng, spelling=False) for p in paragraphs]
+    assert sum(1 for a, b in zip(paragraphs, retyped) if a != b) >= 0.95 * len(paragraphs)
+    expected = normalize_batch(paragraphs, LIGHT)
+    got = normalize_batch(retyped, LIGHT)
+    failures = [(p, r) for p, r, e, g in zip(paragraphs, retyped, expected, got) if e != g]
+    assert not failures, f"{len(failures)} of {len(paragraphs)} differ; first: {failures[0]!r}"
 
 
 def test_retyped_paragraphs_offsets_show_on_the_raw_text(paragraphs):
