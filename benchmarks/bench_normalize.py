@@ -12,6 +12,7 @@ Rows, all on the same paragraphs, one core, median of ``--repeats`` runs:
   space collapsing, one call per paragraph;
 - ``str.translate baseline``: the bare translation table of the dedup preset
   applied with ``str.translate``, nothing else (no NFC, no space collapsing);
+- ``normalize_batch`` with the rules and light presets;
 - ``pyarabic chain``: ``normalize_ligature``, ``strip_tashkeel``,
   ``strip_tatweel``, ``normalize_hamza(method="tasheel")``, ``normalize_teh``,
   alef maksura -> yeh and white-space collapsing: the closest pyarabic gets to
@@ -82,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"SaudiNewsNet not found at {saudinewsnet.SAUDINEWSNET} (set TIKRAR_SHARED)", file=sys.stderr)
         return 2
 
-    from tikrar.normalize import DEDUP, _offsets_reference, normalize, normalize_batch, normalize_with_offsets, translation_table
+    from tikrar.normalize import DEDUP, LIGHT, RULES, _offsets_reference, normalize, normalize_batch, normalize_with_offsets, translation_table
 
     paragraphs = list(itertools.islice(saudinewsnet.iter_paragraphs(), args.paragraphs))
     n = len(paragraphs)
@@ -93,14 +94,17 @@ def main(argv: list[str] | None = None) -> int:
     table = translation_table(DEDUP)
     chain = pyarabic_chain()
     # Warm-up: compiled kernel loaded, every code point of the data classified.
-    batch_out = normalize_batch(paragraphs)
-    assert batch_out == [normalize(p) for p in paragraphs], "normalize_batch and normalize disagree"
+    for config in (DEDUP, RULES, LIGHT):
+        batch_out = normalize_batch(paragraphs, config)
+        assert batch_out == [normalize(p, config) for p in paragraphs], "normalize_batch and normalize disagree"
 
     rows = [
         ("tikrar normalize_batch (dedup)", lambda: normalize_batch(paragraphs), n),
         ("tikrar normalize per paragraph (dedup)", lambda: [normalize(p) for p in paragraphs], n),
         ("str.translate baseline (dedup table only)", lambda: [p.translate(table) for p in paragraphs], n),
         ("pyarabic chain", lambda: [chain(p) for p in paragraphs], n),
+        ("tikrar normalize_batch (rules)", lambda: normalize_batch(paragraphs, RULES), n),
+        ("tikrar normalize_batch (light)", lambda: normalize_batch(paragraphs, LIGHT), n),
     ]
     offset_paragraphs = paragraphs[: args.offset_paragraphs]
     m = len(offset_paragraphs)

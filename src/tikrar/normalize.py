@@ -503,7 +503,7 @@ def _deletions_first(config: NormalizeConfig, text: str) -> bool:
     Otherwise the order does not matter: NFC after the table (see
     :func:`normalize`) recovers every other composition.
     """
-    return config.nfc and config.strip_marks and any(m in text for m in COMPOSING_MARKS)
+    return config.nfc and config.strip_marks and ("\u0654" in text or "\u0653" in text or "\u0655" in text)
 
 
 # ---------------------------------------------------------------------------
