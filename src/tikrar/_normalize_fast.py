@@ -1,12 +1,13 @@
 """The batch path of the normalizer: one compiled pass over a whole batch.
 
-A batch is joined, encoded as UTF-32 (one array element per code point,
-which is one index of a Python string) and mapped through per-code-point
-arrays derived from the same definition as :func:`tikrar.normalize.normalize`
-(``_map_char``). Single-character outputs are looked up directly; deletions
+A batch is joined and encoded once: UTF-16 when every character is in the
+Basic Multilingual Plane, UTF-32 otherwise, so that one array element is
+one index of a Python string. It is mapped through a per-code-point array
+derived from the same definition as :func:`tikrar.normalize.normalize`
+(``_map_char``): single-character outputs are looked up directly; deletions
 and the few multi-character outputs (ligatures, "..." for "…") go through a
-small pool. Runs of spaces are collapsed in the same pass, the output is
-decoded once and sliced per text.
+small pool. Runs of spaces are collapsed in the same pass, a separator is
+written after each text, and the output is decoded once and split.
 
 A text is handed back to :func:`tikrar.normalize.normalize` (the reference)
 when the table alone cannot be trusted to give its answer: when it holds a
@@ -19,14 +20,13 @@ that meets new ones classifies them and maps the texts holding them again.
 from __future__ import annotations
 
 import codecs
+import importlib
 import itertools
 import threading
 from typing import Iterable, Optional
 
 import numpy as np
 from numba import njit
-
-import importlib
 
 # The package exports the function ``normalize`` under the module's name.
 _n = importlib.import_module(__package__ + ".normalize")
@@ -60,11 +60,12 @@ def _map_texts(cps, bounds, mapping, pool, pool_bounds, collapse, want_sources, 
     ``mapping[c]`` is the code point ``c`` becomes (>= 0), DELETE, ``-2 - k``
     for the k-th expansion in ``pool``, or a sentinel: UNKNOWN, PENDING (met
     in this batch, being classified) or REFERENCE (the text goes to the
-    reference path). Returns ``(out, out_bounds, sources, status, n_new)``:
-    the mapped code points of all texts, where each text's output starts and
-    ends, the index in its raw text of each output code point (when
-    ``want_sources``), a status per text (OK, REFERENCE or UNSEEN) and how
-    many new code points were written into ``new_cps`` (and marked PENDING).
+    reference path). Returns ``(out, out_ends, sources, status, n_new)``:
+    the mapped code points of all texts (each followed by SEPARATOR when
+    ``separate``), where each text's output ends (entry ``t + 1``), the
+    index in its raw text of each output code point (when ``want_sources``),
+    a status per text (OK, REFERENCE or UNSEEN) and how many new code points
+    were written into ``new_cps`` (and marked PENDING).
     """
     n_texts = bounds.shape[0] - 1
     n_total = cps.shape[0]
