@@ -215,3 +215,11 @@ def test_verdict_precedence_matches_reference_on_hand_made_cases():
     assert fast == [r.to_dict() for r in Deduplicator(engine="reference").add(corpus)]
     assert {r["label"] for r in fast} == {"unique", "duplicate", "boilerplate"}
     assert any(r["reason"] == "empty after normalization" for r in fast)
+
+
+def test_stray_surrogate_and_astral_characters_are_hashed_not_fatal():
+    text = "نص \ud800 فيه رمز منفرد \U0001F600 وكلمات اخرى كثيرة هنا وهناك ايضا"
+    corpus = [("a", text + "\nسطر"), ("b", text)]
+    fast = [r.to_dict() for r in Deduplicator().add(corpus)]
+    assert fast == [r.to_dict() for r in Deduplicator(engine="reference").add(corpus)]
+    assert [r["label"] for r in fast] == ["unique", "unique", "duplicate"]
