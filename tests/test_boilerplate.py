@@ -364,3 +364,14 @@ def test_source_key_falls_back_to_the_doc_id_prefix_then_the_corpus():
     assert source_key(None, "article-17") is None
     assert source_key(None, ":17") is None
     assert source_key(None, "sabq:1", separators="") is None
+
+
+def test_user_patterns_with_flags_or_back_references_keep_their_meaning():
+    # Anchored rules are searched together; patterns that cannot be joined
+    # without changing their meaning must still fire exactly as written.
+    twice = Rule("same_word_twice", r"^(\S+) \1$")
+    verbose = Rule("verbose", r"(?x) ^ نهايه \s+ النشره $")
+    assert verdict_of("انتهى انتهى", extra_rules=[twice]) == ("boilerplate", "same_word_twice")
+    assert verdict_of("انتهى وانتهى", extra_rules=[twice]) == ("unique", None)
+    assert verdict_of("نهاية النشرة", extra_rules=[verbose]) == ("boilerplate", "verbose")
+    assert verdict_of("// انتهى //", extra_rules=[twice, verbose]) == ("boilerplate", "wire_end")

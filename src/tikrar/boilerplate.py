@@ -16,6 +16,7 @@ one source) lives in :class:`tikrar.Deduplicator`, which sees every batch;
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import json
 from dataclasses import dataclass
@@ -178,18 +179,76 @@ def default_rules() -> list[Rule]:
     return _rules_from_data(json.loads(text), "tikrar/rules/default.json")
 
 
-def _in_place(rule: Rule, index: int, count: int) -> bool:
-    if rule.where == "start":
-        return index < EDGE_PARAGRAPHS
-    if rule.where == "end":
-        return index >= count - EDGE_PARAGRAPHS
-    return True
+class _RulePlan:
+    """The rules that can apply to a paragraph of a given length, in order.
+
+    Most paragraphs are longer than most rules' ``max_words``; looking the
+    candidates up by length keeps the per-paragraph work to the few rules
+    that could fire (this loop runs once per paragraph of a corpus).
+    """
+
+    def __init__(self, rules: tuple[Rule, ...]):
+        self.rules = rules
+        self.limits = sorted({r.max_words for r in rules if r.max_words is not None})
+        # buckets[k]: rules allowing paragraphs longer than limits[k - 1] words.
+        self.buckets = []
+        for k in range(len(self.limits) + 1):
+            bucket = [
+                (rule, rule.compiled.search, rule.where, rule.compiled_not_beside)
+                for rule in rules
+                if rule.max_words is None or (k < len(self.limits) and rule.max_words >= self.limits[k])
+            ]
+            # Rules anchored at the start share one search that rejects most
+            # paragraphs at once; joining unanchored ones would be slower.
+            anchored = [entry for entry in bucket if entry[0].pattern.startswith("^")]
+            others = [entry for entry in bucket if not entry[0].pattern.startswith("^")]
+            prefilter = _any_of([rule.pattern for rule, *_ in anchored])
+            self.buckets.append((prefilter, bucket, others if prefilter is not None else bucket))
+
+    def candidates(self, text: str, words: int) -> list:
+        """The rules, in order, that may match ``text`` of ``words`` words."""
+        prefilter, every, unanchored = self.buckets[bisect.bisect_left(self.limits, words)]
+        if prefilter is None or prefilter.search(text) is not None:
+            return every
+        return unanchored
 
 
-def _applies(rule: Rule, text: str, words: int, index: int, count: int) -> bool:
-    if rule.max_words is not None and words > rule.max_words:
-        return False
-    return _in_place(rule, index, count) and rule.matches(text)
+# Patterns that cannot be joined into one alternation without changing their
+# meaning: inline flags (they would apply to the others) and back-references
+# (group numbers shift).
+_NOT_JOINABLE = regex.compile(r"\(\?[a-zA-Z-]+[:)]|\\[1-9]|\(\?P=|\\g<")
+
+
+def _any_of(patterns: list[str]) -> Optional[regex.Pattern]:
+    """One regular expression matching wherever any of ``patterns`` does, or
+    None when they cannot be joined safely.
+
+    >>> _any_of(["^a$", "^b"]).search("b c") is not None
+    True
+    """
+    if not patterns or any(_NOT_JOINABLE.search(p) for p in patterns):
+        return None
+    try:
+        return regex.compile("|".join(f"(?:{p})" for p in patterns))
+    except regex.error:
+        return None
+
+
+_PLANS: dict[int, _RulePlan] = {}
+
+
+def _plan(rules: Iterable[Rule]) -> _RulePlan:
+    # Tuples (what DedupConfig holds) are immutable, so their plan is kept;
+    # the tuple itself is stored in the plan, so its id cannot be reused.
+    if isinstance(rules, tuple):
+        plan = _PLANS.get(id(rules))
+        if plan is not None and plan.rules is rules:
+            return plan
+        if len(_PLANS) > 64:
+            _PLANS.clear()
+        plan = _PLANS[id(rules)] = _RulePlan(rules)
+        return plan
+    return _RulePlan(tuple(rules))
 
 
 def find_boilerplate(
@@ -214,17 +273,19 @@ def find_boilerplate(
     >>> [h and h.reason for h in find_boilerplate(texts, [2, 2, 2, 2], default_rules())]
     [None, 'related_heading', 'after:related_heading', 'after:related_heading']
     """
-    rules = list(rules)
+    plan = _plan(rules)
     count = len(rule_texts)
     if len(word_counts) != count:
         raise ValueError(f"{count} paragraphs but {len(word_counts)} word counts")
     direct: list[Optional[Rule]] = [None] * count
     under_heading = False
+    first_end = count - EDGE_PARAGRAPHS
     for index, (text, words) in enumerate(zip(rule_texts, word_counts)):
-        for rule in rules:
-            if not _applies(rule, text, words, index, count):
+        for rule, search, where, beside in plan.candidates(text, words):
+            if where != "anywhere" and (index >= EDGE_PARAGRAPHS if where == "start" else index < first_end):
                 continue
-            beside = rule.compiled_not_beside
+            if search(text) is None:
+                continue
             if (
                 beside is not None
                 and not under_heading
