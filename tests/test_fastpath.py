@@ -14,7 +14,7 @@ import pytest
 
 from tikrar import Deduplicator, ShingleConfig
 from tikrar.config import LSHConfig, MinHashConfig
-from tikrar.dedup import _PARAGRAPH
+from tikrar.dedup import _PARAGRAPH, paragraph_spans_batch
 from tikrar.errors import ConfigError
 from tikrar.index import LSHIndex, ReferenceLSHIndex, verify_pairs, verify_pairs_reference
 from tikrar.minhash import signatures, signatures_reference
@@ -131,9 +131,24 @@ def random_text(rng: random.Random, alphabet: str, length: int) -> str:
 def test_one_pass_segmentation_matches_paragraph_spans(seed):
     rng = random.Random(seed)
     alphabet = "اب ج\n\r\u2028\u2029\u0085 \t\u00a0\u200b\u200f\u061c\ufeff\u00adxy\u000b\u000c\u001c"
-    for _ in range(200):
-        text = random_text(rng, alphabet, rng.randint(0, 30))
+    texts = [random_text(rng, alphabet + "\U0001F600\ud800", rng.randint(0, 30)) for _ in range(200)]
+    for text in texts:
         assert [m.span() for m in _PARAGRAPH.finditer(text)] == paragraph_spans(text)
+    starts, ends, counts = paragraph_spans_batch(texts)
+    spans = iter(zip(starts.tolist(), ends.tolist()))
+    assert [[next(spans) for _ in range(c)] for c in counts.tolist()] == [paragraph_spans(t) for t in texts]
+
+
+def test_batch_segmentation_splits_work_into_chunks(monkeypatch):
+    import importlib
+
+    dedup_module = importlib.import_module("tikrar.dedup")
+    texts = ["سطر\nاخر \u200f\n\nثالث"] * 50 + [""] * 3
+    whole = paragraph_spans_batch(texts)
+    monkeypatch.setattr(dedup_module, "_SPAN_CHUNK", 7)
+    chunked = paragraph_spans_batch(texts)
+    assert all(np.array_equal(a, b) for a, b in zip(whole, chunked))
+    assert chunked[2].tolist() == [3] * 50 + [0] * 3
 
 
 TRICKY = [

@@ -466,3 +466,58 @@ def verify_pairs(pairs, hashes, offsets):
         jaccard[r] = inter / (size_a + size_b - inter)
         containment[r] = inter / min(size_a, size_b)
     return jaccard, containment
+
+
+# ---------------------------------------------------------------------------
+# Paragraph spans
+
+
+@njit(cache=True, nogil=True)
+def _is_break(cp):
+    return cp == 0x0A or cp == 0x0D or cp == 0x85 or cp == 0x2028 or cp == 0x2029
+
+
+@njit(cache=True, nogil=True)
+def _line_spans(cps, bounds, edge, out_starts, out_ends, counts):
+    """Shared walk of :func:`paragraph_spans`: with empty outputs only counts."""
+    filling = out_starts.shape[0] > 0
+    w = 0
+    for a in range(bounds.shape[0] - 1):
+        start, end = bounds[a], bounds[a + 1]
+        found = 0
+        p = start
+        while p < end:
+            q = p
+            while q < end and not _is_break(cps[q]):
+                q += 1
+            first = p
+            while first < q and cps[first] < 0x10000 and edge[cps[first]]:
+                first += 1
+            if first < q:
+                last = q - 1
+                while cps[last] < 0x10000 and edge[cps[last]]:
+                    last -= 1
+                if filling:
+                    out_starts[w] = first - start
+                    out_ends[w] = last + 1 - start
+                w += 1
+                found += 1
+            p = q + 1
+        if not filling:
+            counts[a] = found
+    return w
+
+
+@njit(cache=True, nogil=True)
+def paragraph_spans(cps, bounds, edge):
+    """Spans of the paragraphs of several texts given as code points
+    (``cps[bounds[a]:bounds[a + 1]]`` is text ``a``): every line between
+    breaks, trimmed of the characters ``edge`` marks, when anything is left.
+    Returns ``(starts, ends, counts)``, spans relative to their own text."""
+    counts = np.zeros(bounds.shape[0] - 1, dtype=np.int64)
+    none = np.empty(0, dtype=np.int64)
+    total = _line_spans(cps, bounds, edge, none, none, counts)
+    starts = np.empty(total, dtype=np.int64)
+    ends = np.empty(total, dtype=np.int64)
+    _line_spans(cps, bounds, edge, starts, ends, counts)
+    return starts, ends, counts

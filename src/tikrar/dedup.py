@@ -209,6 +209,51 @@ _PARAGRAPH = re.compile(f"[^{_BREAKS}{_SEGMENT_EDGE}](?:[^{_BREAKS}]*[^{_BREAKS}
 ENGINES = ("fast", "reference")
 
 
+def _edge_table() -> np.ndarray:
+    table = np.zeros(0x10000, dtype=np.bool_)
+    characters = re.compile(f"[{_SEGMENT_EDGE}]")
+    for cp in range(0x10000):
+        if characters.match(chr(cp)):
+            table[cp] = True
+    return table
+
+
+_EDGE_TABLE = _edge_table()
+#: Code points per kernel call when finding paragraphs (bounds the UTF-32 copy).
+_SPAN_CHUNK = 4_000_000
+
+
+def paragraph_spans_batch(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``segment.paragraph_spans`` of many texts at once, by a compiled scan
+    of their code points: ``(starts, ends, counts)``, text ``a`` owning the
+    next ``counts[a]`` spans.
+
+    >>> starts, ends, counts = paragraph_spans_batch(["سطر أول\\n\\n  سطر ثان \\n", "", "x"])
+    >>> list(zip(starts.tolist(), ends.tolist())), counts.tolist()
+    ([(0, 7), (11, 18), (0, 1)], [2, 0, 1])
+    """
+    starts, ends, counts = [], [], []
+    position = 0
+    while position < len(texts):
+        stop, size = position, 0
+        while stop < len(texts) and (size == 0 or size + len(texts[stop]) <= _SPAN_CHUNK):
+            size += len(texts[stop])
+            stop += 1
+        chunk = texts[position:stop]
+        cps = np.frombuffer("".join(chunk).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        bounds = np.zeros(len(chunk) + 1, dtype=np.int64)
+        np.cumsum(np.fromiter(map(len, chunk), dtype=np.int64, count=len(chunk)), out=bounds[1:])
+        chunk_starts, chunk_ends, chunk_counts = _kernels.paragraph_spans(cps, bounds, _EDGE_TABLE)
+        starts.append(chunk_starts)
+        ends.append(chunk_ends)
+        counts.append(chunk_counts)
+        position = stop
+    if not counts:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, empty
+    return np.concatenate(starts), np.concatenate(ends), np.concatenate(counts)
+
+
 @dataclass
 class _Batch:
     """Per-paragraph columns of one batch, before labelling.
@@ -403,19 +448,16 @@ class Deduplicator:
         if self._engine == "reference":
             return self._prepare_reference(articles)
         config = self.config
+        span_starts, span_ends, counts = paragraph_spans_batch([a.text for a in articles])
         texts: list[str] = []
-        starts: list[int] = []
-        ends: list[int] = []
-        counts = np.zeros(len(articles), dtype=np.int64)
+        append = texts.append
         with _collector_paused():
-            for position, article in enumerate(articles):
-                before = len(texts)
-                for match in _PARAGRAPH.finditer(article.text):
-                    start, end = match.span()
-                    starts.append(start)
-                    ends.append(end)
-                    texts.append(match.group())
-                counts[position] = len(texts) - before
+            span_iter = zip(span_starts.tolist(), span_ends.tolist())
+            for article, count in zip(articles, counts.tolist()):
+                text = article.text
+                for _ in range(count):
+                    start, end = next(span_iter)
+                    append(text[start:end])
         total = len(texts)
         doc_of = np.repeat(np.arange(len(articles), dtype=np.int64), counts)
         first_of_article = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64) if len(articles) else counts
@@ -434,10 +476,7 @@ class Deduplicator:
                 for offset, hit in enumerate(found):
                     if hit is not None:
                         hits[lo + offset] = hit
-        return _Batch(
-            articles, doc_of, index, np.asarray(starts, dtype=np.int64), np.asarray(ends, dtype=np.int64),
-            texts, normalized, words, hits, data, offsets,
-        )
+        return _Batch(articles, doc_of, index, span_starts, span_ends, texts, normalized, words, hits, data, offsets)
 
     def _exact_first(self, batch: _Batch, first_id: int, direct: np.ndarray) -> np.ndarray:
         """Global id of the first paragraph with the same normalized text
@@ -771,6 +810,9 @@ class Deduplicator:
         # article starts where the doc_id changes or the index does not grow.
         members: dict[tuple[str, int], list[int]] = {}
         has_repeat: set[tuple[str, int]] = set()
+        # Boilerplate paragraphs of this batch can still be the first
+        # occurrence of a later repeat (a line under a heading): where they are.
+        boilerplate_at: dict[tuple[str, int], int] = {}
         article_of: list[int] = []
         sources: list[Optional[str]] = []
         article, previous = -1, None
@@ -788,6 +830,8 @@ class Deduplicator:
             elif record.label == LABEL_UNIQUE and record.reason is None:
                 key = (record.doc_id, record.index)
             else:
+                if record.label == LABEL_BOILERPLATE:
+                    boilerplate_at[(record.doc_id, record.index)] = position
                 continue  # already boilerplate, or nothing left to compare
             members.setdefault(key, []).append(position)
 
@@ -795,14 +839,18 @@ class Deduplicator:
         for key in has_repeat:
             positions = members[key]
             counts = self._cluster_sources.get(key)
+            counted: set[int] = set()
             if counts is None:
                 counts = self._cluster_sources[key] = {}
-                first_in_batch = records[positions[0]].label == LABEL_UNIQUE
-                if not first_in_batch:
-                    # The first occurrence came in an earlier batch.
-                    first_source = self._source_of_doc.get(key[0])
-                    counts[first_source] = 1
-            counted: set[int] = set()
+                if records[positions[0]].label != LABEL_UNIQUE:
+                    # The first occurrence is not a member: already boilerplate
+                    # in this batch, or added by an earlier batch.
+                    first = boilerplate_at.get(key)
+                    if first is not None:
+                        counted.add(article_of[first])
+                        counts[sources[first]] = 1
+                    else:
+                        counts[self._source_of_doc.get(key[0])] = 1
             for position in positions:
                 if article_of[position] not in counted:
                     counted.add(article_of[position])
