@@ -74,12 +74,13 @@ def byte_offsets(data, char_lengths):
 
 
 @njit(cache=True, nogil=True, parallel=True)
-def word_counts(data, offsets):
-    """Words of each paragraph, as ``len(text.split(" "))`` (0 when empty)."""
-    n = offsets.shape[0] - 1
+def word_counts(data, starts, ends):
+    """Words of each paragraph ``data[starts[k]:ends[k]]``, as
+    ``len(text.split(" "))`` (0 when empty)."""
+    n = starts.shape[0]
     out = np.zeros(n, dtype=np.int64)
     for k in prange(n):
-        start, end = offsets[k], offsets[k + 1]
+        start, end = starts[k], ends[k]
         if end > start:
             spaces = 0
             for p in range(start, end):
@@ -100,16 +101,17 @@ def _fmix64(x):
 
 
 @njit(cache=True, nogil=True, parallel=True)
-def text_keys(data, offsets):
-    """A 64-bit key of each paragraph's bytes (equal texts, equal keys).
+def text_keys(data, starts, ends):
+    """A 64-bit key of each paragraph's bytes ``data[starts[k]:ends[k]]``
+    (equal texts, equal keys).
 
     Eight bytes at a time, each word multiplied into a running state that is
     fully mixed at the end together with the length.
     """
-    n = offsets.shape[0] - 1
+    n = starts.shape[0]
     out = np.empty(n, dtype=np.uint64)
     for k in prange(n):
-        start, end = offsets[k], offsets[k + 1]
+        start, end = starts[k], ends[k]
         h = np.uint64(0x243F6A8885A308D3) ^ np.uint64(end - start)
         p = start
         while p < end:
@@ -478,46 +480,46 @@ def _is_break(cp):
 
 
 @njit(cache=True, nogil=True)
-def _line_spans(cps, bounds, edge, out_starts, out_ends, counts):
-    """Shared walk of :func:`paragraph_spans`: with empty outputs only counts."""
-    filling = out_starts.shape[0] > 0
-    w = 0
-    for a in range(bounds.shape[0] - 1):
-        start, end = bounds[a], bounds[a + 1]
-        found = 0
-        p = start
-        while p < end:
-            q = p
-            while q < end and not _is_break(cps[q]):
-                q += 1
-            first = p
-            while first < q and cps[first] < 0x10000 and edge[cps[first]]:
-                first += 1
-            if first < q:
-                last = q - 1
-                while cps[last] < 0x10000 and edge[cps[last]]:
-                    last -= 1
-                if filling:
-                    out_starts[w] = first - start
-                    out_ends[w] = last + 1 - start
-                w += 1
-                found += 1
-            p = q + 1
-        if not filling:
-            counts[a] = found
-    return w
+def _text_spans(cps, start, end, edge, out_starts, out_ends, at):
+    """Paragraphs of ``cps[start:end]``: written from ``out_*[at]`` on when
+    ``at >= 0``, only counted otherwise. Returns how many."""
+    found = 0
+    p = start
+    while p < end:
+        q = p
+        while q < end and not _is_break(cps[q]):
+            q += 1
+        first = p
+        while first < q and cps[first] < 0x10000 and edge[cps[first]]:
+            first += 1
+        if first < q:
+            last = q - 1
+            while cps[last] < 0x10000 and edge[cps[last]]:
+                last -= 1
+            if at >= 0:
+                out_starts[at + found] = first - start
+                out_ends[at + found] = last + 1 - start
+            found += 1
+        p = q + 1
+    return found
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, parallel=True)
 def paragraph_spans(cps, bounds, edge):
     """Spans of the paragraphs of several texts given as code points
     (``cps[bounds[a]:bounds[a + 1]]`` is text ``a``): every line between
     breaks, trimmed of the characters ``edge`` marks, when anything is left.
     Returns ``(starts, ends, counts)``, spans relative to their own text."""
-    counts = np.zeros(bounds.shape[0] - 1, dtype=np.int64)
+    n = bounds.shape[0] - 1
+    counts = np.zeros(n, dtype=np.int64)
     none = np.empty(0, dtype=np.int64)
-    total = _line_spans(cps, bounds, edge, none, none, counts)
-    starts = np.empty(total, dtype=np.int64)
-    ends = np.empty(total, dtype=np.int64)
-    _line_spans(cps, bounds, edge, starts, ends, counts)
+    for a in prange(n):
+        counts[a] = _text_spans(cps, bounds[a], bounds[a + 1], edge, none, none, -1)
+    first = np.zeros(n + 1, dtype=np.int64)
+    for a in range(n):
+        first[a + 1] = first[a] + counts[a]
+    starts = np.empty(first[n], dtype=np.int64)
+    ends = np.empty(first[n], dtype=np.int64)
+    for a in prange(n):
+        _text_spans(cps, bounds[a], bounds[a + 1], edge, starts, ends, first[a])
     return starts, ends, counts

@@ -223,6 +223,27 @@ _EDGE_TABLE = _edge_table()
 _SPAN_CHUNK = 4_000_000
 
 
+def _encode_lines(normalized: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The UTF-8 bytes of paragraphs and each one's ``(start, end)`` in them.
+
+    Paragraphs hold no line break, so they are joined with newlines and the
+    newlines' positions give the spans without a scan of the text.
+    """
+    data = np.frombuffer("\n".join(normalized).encode("utf-8", "surrogatepass"), dtype=np.uint8)
+    breaks = np.flatnonzero(data == 0x0A)
+    if len(breaks) != max(len(normalized) - 1, 0):
+        data, offsets = encode_batch(normalized)
+        return data, offsets[:-1], offsets[1:]
+    starts = np.empty(len(normalized), dtype=np.int64)
+    ends = np.empty(len(normalized), dtype=np.int64)
+    if len(normalized):
+        starts[0] = 0
+        starts[1:] = breaks + 1
+        ends[:-1] = breaks
+        ends[-1] = len(data)
+    return data, starts, ends
+
+
 def paragraph_spans_batch(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``segment.paragraph_spans`` of many texts at once, by a compiled scan
     of their code points: ``(starts, ends, counts)``, text ``a`` owning the
@@ -272,9 +293,10 @@ class _Batch:
     normalized: list[str] = field(default_factory=list)
     words: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     hits: list[Optional[bp.BoilerplateHit]] = field(default_factory=list)
-    # UTF-8 bytes of the normalized texts and where each starts (fast path).
+    # UTF-8 bytes of the normalized texts and each one's span in them (fast path).
     data: Optional[np.ndarray] = None
-    offsets: Optional[np.ndarray] = None
+    byte_starts: Optional[np.ndarray] = None
+    byte_ends: Optional[np.ndarray] = None
 
     def __len__(self) -> int:
         return len(self.texts)
@@ -449,22 +471,16 @@ class Deduplicator:
             return self._prepare_reference(articles)
         config = self.config
         span_starts, span_ends, counts = paragraph_spans_batch([a.text for a in articles])
-        texts: list[str] = []
-        append = texts.append
-        with _collector_paused():
-            span_iter = zip(span_starts.tolist(), span_ends.tolist())
-            for article, count in zip(articles, counts.tolist()):
-                text = article.text
-                for _ in range(count):
-                    start, end = next(span_iter)
-                    append(text[start:end])
-        total = len(texts)
         doc_of = np.repeat(np.arange(len(articles), dtype=np.int64), counts)
+        article_texts = [a.text for a in articles]
+        with _collector_paused():
+            texts = [article_texts[a][s:e] for a, s, e in zip(doc_of.tolist(), span_starts.tolist(), span_ends.tolist())]
+        total = len(texts)
         first_of_article = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64) if len(articles) else counts
         index = np.arange(total, dtype=np.int64) - first_of_article[doc_of]
         normalized = normalize_batch(texts, config.normalize)
-        data, offsets = encode_batch(normalized)
-        words = _kernels.word_counts(data, offsets)
+        data, byte_starts, byte_ends = _encode_lines(normalized)
+        words = _kernels.word_counts(data, byte_starts, byte_ends)
         hits: list[Optional[bp.BoilerplateHit]] = [None] * total
         if self._rules and total:
             rule_texts = normalize_batch(texts, RULES)
@@ -476,7 +492,8 @@ class Deduplicator:
                 for offset, hit in enumerate(found):
                     if hit is not None:
                         hits[lo + offset] = hit
-        return _Batch(articles, doc_of, index, span_starts, span_ends, texts, normalized, words, hits, data, offsets)
+        return _Batch(articles, doc_of, index, span_starts, span_ends, texts, normalized, words, hits,
+                      data, byte_starts, byte_ends)
 
     def _exact_first(self, batch: _Batch, first_id: int, direct: np.ndarray) -> np.ndarray:
         """Global id of the first paragraph with the same normalized text
@@ -488,7 +505,7 @@ class Deduplicator:
         rows = np.flatnonzero(~direct)
         if len(rows) == 0:
             return exact_first
-        keys = _kernels.text_keys(batch.data, batch.offsets)[rows]
+        keys = _kernels.text_keys(batch.data, batch.byte_starts[rows], batch.byte_ends[rows])
         order = np.argsort(keys, kind="stable")
         sorted_keys = keys[order]
         run_start = np.ones(len(rows), dtype=bool)
@@ -516,7 +533,7 @@ class Deduplicator:
         sizes = np.zeros(n, dtype=np.int64)
         if len(rows):
             hashes, set_offsets = _kernels.shingle_hash_sets(
-                batch.data, batch.offsets[rows], batch.offsets[rows + 1],
+                batch.data, batch.byte_starts[rows], batch.byte_ends[rows],
                 config.shingle.kind == "word", config.shingle.size, _kernels.CRC_TABLE,
             )
             sizes[rows] = np.diff(set_offsets)
