@@ -523,3 +523,18 @@ def paragraph_spans(cps, bounds, edge):
     for a in prange(n):
         _text_spans(cps, bounds[a], bounds[a + 1], edge, starts, ends, first[a])
     return starts, ends, counts
+
+
+@njit(cache=True, nogil=True)
+def gather_sets(hashes, offsets, rows):
+    """The CSR sets ``rows`` of ``(hashes, offsets)``, as a new CSR pair."""
+    m = rows.shape[0]
+    out_offsets = np.zeros(m + 1, dtype=np.int64)
+    for r in range(m):
+        out_offsets[r + 1] = out_offsets[r] + offsets[rows[r] + 1] - offsets[rows[r]]
+    out = np.empty(out_offsets[m], dtype=hashes.dtype)
+    for r in range(m):
+        start = offsets[rows[r]]
+        for p in range(out_offsets[r + 1] - out_offsets[r]):
+            out[out_offsets[r] + p] = hashes[start + p]
+    return out, out_offsets

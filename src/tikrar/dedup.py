@@ -13,10 +13,12 @@ import dataclasses
 import gc
 import hashlib
 import re
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Optional, Sequence, Union
 
+import numba
 import numpy as np
 
 from . import _kernels
@@ -297,6 +299,8 @@ class _Batch:
     data: Optional[np.ndarray] = None
     byte_starts: Optional[np.ndarray] = None
     byte_ends: Optional[np.ndarray] = None
+    # Computed while the phrase rules run (see Deduplicator._sketch).
+    sketch: Optional["_Sketch"] = None
 
     def __len__(self) -> int:
         return len(self.texts)
@@ -355,6 +359,23 @@ if getattr(Record, "__slots__", None) or [f.name for f in dataclasses.fields(Rec
     "doc_id", "index", "start", "end", "text", "label", "scope", "duplicate_of", "similarity", "reason", "match", "source"
 ]:
     _record = Record  # noqa: F811  (the fields changed: build records the ordinary way)
+
+
+@dataclass
+class _Sketch:
+    """Text keys of every paragraph, and shingle sets and band keys of the
+    ``rows`` that may go to LSH (non-empty, at least ``short_words`` words)."""
+
+    text_keys: np.ndarray
+    rows: np.ndarray
+    hashes: np.ndarray
+    set_offsets: np.ndarray
+    band_keys: np.ndarray
+
+
+#: From this many paragraphs on, a batch's kernels run on a second thread
+#: while the phrase rules (Python) run on the first.
+OVERLAP_MIN_PARAGRAPHS = 20_000
 
 
 class _Column:
@@ -482,18 +503,56 @@ class Deduplicator:
         data, byte_starts, byte_ends = _encode_lines(normalized)
         words = _kernels.word_counts(data, byte_starts, byte_ends)
         hits: list[Optional[bp.BoilerplateHit]] = [None] * total
+        sketch = None
         if self._rules and total:
             rule_texts = normalize_batch(texts, RULES)
-            word_list = words.tolist()
-            bounds = np.concatenate([[0], np.cumsum(counts)]).tolist()
-            for position in np.flatnonzero(counts).tolist():
-                lo, hi = bounds[position], bounds[position + 1]
-                found = bp.find_boilerplate(rule_texts[lo:hi], word_list[lo:hi], self._rules)
-                for offset, hit in enumerate(found):
-                    if hit is not None:
-                        hits[lo + offset] = hit
+            # The rules hold the GIL; the kernels release it. Run the kernels
+            # the labelling stage needs on a second thread meanwhile, and wait
+            # for them before returning, so no two threads ever launch
+            # parallel kernels at the same time.
+            pool = future = None
+            if total >= OVERLAP_MIN_PARAGRAPHS:
+                pool = ThreadPoolExecutor(1)
+                future = pool.submit(self._sketch, data, byte_starts, byte_ends, words, 1)
+            try:
+                word_list = words.tolist()
+                bounds = np.concatenate([[0], np.cumsum(counts)]).tolist()
+                for position in np.flatnonzero(counts).tolist():
+                    lo, hi = bounds[position], bounds[position + 1]
+                    found = bp.find_boilerplate(rule_texts[lo:hi], word_list[lo:hi], self._rules)
+                    for offset, hit in enumerate(found):
+                        if hit is not None:
+                            hits[lo + offset] = hit
+            finally:
+                if pool is not None:
+                    sketch = future.result()
+                    pool.shutdown()
         return _Batch(articles, doc_of, index, span_starts, span_ends, texts, normalized, words, hits,
-                      data, byte_starts, byte_ends)
+                      data, byte_starts, byte_ends, sketch)
+
+    def _sketch(self, data, byte_starts, byte_ends, words, threads: Optional[int] = None) -> _Sketch:
+        """Everything the labelling stage computes from the bytes alone: text
+        keys of all paragraphs, and shingle sets and band keys of those that
+        may go to LSH. ``threads`` caps numba's threads for this call."""
+        config = self.config
+        previous = numba.get_num_threads()
+        if threads is not None:
+            numba.set_num_threads(min(threads, previous))
+        try:
+            keys = _kernels.text_keys(data, byte_starts, byte_ends)
+            rows = np.flatnonzero((words >= config.short_words) & (words > 0))
+            hashes, set_offsets = _kernels.shingle_hash_sets(
+                data, byte_starts[rows], byte_ends[rows],
+                config.shingle.kind == "word", config.shingle.size, _kernels.CRC_TABLE,
+            )
+            a, b = permutations(config.minhash.num_perm, config.minhash.seed)
+            band_keys = _kernels.band_keys_of_sets(
+                hashes, set_offsets, np.arange(len(rows), dtype=np.int64), a, b,
+                self._index.bands, self._index.rows, _BAND_MULTIPLIERS,
+            )
+        finally:
+            numba.set_num_threads(previous)
+        return _Sketch(keys, rows, hashes, set_offsets, band_keys)
 
     def _exact_first(self, batch: _Batch, first_id: int, direct: np.ndarray) -> np.ndarray:
         """Global id of the first paragraph with the same normalized text
@@ -505,7 +564,10 @@ class Deduplicator:
         rows = np.flatnonzero(~direct)
         if len(rows) == 0:
             return exact_first
-        keys = _kernels.text_keys(batch.data, batch.byte_starts[rows], batch.byte_ends[rows])
+        if batch.sketch is not None:
+            keys = batch.sketch.text_keys[rows]
+        else:
+            keys = _kernels.text_keys(batch.data, batch.byte_starts[rows], batch.byte_ends[rows])
         order = np.argsort(keys, kind="stable")
         sorted_keys = keys[order]
         run_start = np.ones(len(rows), dtype=bool)
@@ -531,21 +593,31 @@ class Deduplicator:
         best_code = np.zeros(n, dtype=np.int8)
         rows = np.flatnonzero(eligible)
         sizes = np.zeros(n, dtype=np.int64)
-        if len(rows):
+        sketch = batch.sketch
+        if len(rows) and sketch is not None:
+            # Eligible rows are a subset of the rows sketched ahead.
+            at = np.searchsorted(sketch.rows, rows)
+            hashes, set_offsets = _kernels.gather_sets(sketch.hashes, sketch.set_offsets, at)
+        elif len(rows):
             hashes, set_offsets = _kernels.shingle_hash_sets(
                 batch.data, batch.byte_starts[rows], batch.byte_ends[rows],
                 config.shingle.kind == "word", config.shingle.size, _kernels.CRC_TABLE,
             )
+        if len(rows):
             sizes[rows] = np.diff(set_offsets)
             self._hashes.extend(hashes)
         self._set_offsets.extend(self._set_offsets.values[-1] + np.cumsum(sizes))
         if len(rows) == 0:
             return best_id, best_jaccard, best_code
-        a, b = permutations(config.minhash.num_perm, config.minhash.seed)
-        keys = _kernels.band_keys_of_sets(
-            hashes, set_offsets, np.arange(len(rows), dtype=np.int64), a, b,
-            self._index.bands, self._index.rows, _BAND_MULTIPLIERS,
-        )
+        if sketch is not None:
+            keys = np.ascontiguousarray(sketch.band_keys[:, at])
+        else:
+            a, b = permutations(config.minhash.num_perm, config.minhash.seed)
+            keys = _kernels.band_keys_of_sets(
+                hashes, set_offsets, np.arange(len(rows), dtype=np.int64), a, b,
+                self._index.bands, self._index.rows, _BAND_MULTIPLIERS,
+            )
+        batch.sketch = None
         pairs = self._index.add_keys(keys, rows + first_id)
         del keys
         if len(pairs) == 0:
