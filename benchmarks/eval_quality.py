@@ -129,28 +129,7 @@ class Para:
 
 def load_days(days: Sequence[str]) -> list[dict]:
     """Articles of the given SaudiNewsNet days, in corpus order."""
-    wanted = set(days)
-    return [a for a in _iter_days(wanted)]
-
-
-def _iter_days(wanted: set[str]) -> Iterable[dict]:
-    import zipfile
-
-    for archive in sorted(saudinewsnet.SAUDINEWSNET.glob("*.zip")):
-        if archive.stem not in wanted:
-            continue
-        with zipfile.ZipFile(archive) as z:
-            for name in sorted(z.namelist()):
-                if not name.endswith(".json"):
-                    continue
-                for position, item in enumerate(json.loads(z.read(name))):
-                    yield {
-                        "id": f"{archive.stem}:{position}",
-                        "text": item.get("content") or "",
-                        "source": item.get("source") or None,
-                        "title": item.get("title") or "",
-                        "date": archive.stem,
-                    }
+    return list(saudinewsnet.iter_articles(days=days))
 
 
 def paragraphs_of(articles: Sequence[dict]) -> list[Para]:

@@ -11,7 +11,7 @@ import json
 import os
 import zipfile
 from pathlib import Path
-from typing import Iterator, Optional
+from typing import Iterable, Iterator, Optional
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("TIKRAR_SHARED", REPO.parent / "shared"))
@@ -24,10 +24,14 @@ def available() -> bool:
     return SAUDINEWSNET.is_dir() and any(SAUDINEWSNET.glob("*.zip"))
 
 
-def iter_articles(limit: Optional[int] = None) -> Iterator[dict]:
-    """Articles as ``{"id", "text", "source", "title", "date"}`` dicts."""
+def iter_articles(limit: Optional[int] = None, days: Optional[Iterable[str]] = None) -> Iterator[dict]:
+    """Articles as ``{"id", "text", "source", "title", "date"}`` dicts, of
+    every day or only of ``days`` (``YYYY-MM-DD`` names of the zips)."""
+    wanted = None if days is None else set(days)
     count = 0
     for archive in sorted(SAUDINEWSNET.glob("*.zip")):
+        if wanted is not None and archive.stem not in wanted:
+            continue
         with zipfile.ZipFile(archive) as z:
             for name in sorted(z.namelist()):
                 if not name.endswith(".json"):
