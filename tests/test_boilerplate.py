@@ -64,6 +64,9 @@ FAMILIES = {
     "credits": [
         ("عين اليوم – متابعات", "site_credit"),
         ("سارة القحطاني - عين اليوم", "site_credit"),
+        ("عين اليوم - مكة المكرمة / المدينة المنورة", "site_credit"),
+        ("عين اليوم – لاريونيون (فرنسا)", "site_credit"),
+        ("عين اليوم – لندن 6 أغسطس", "site_credit"),
         ("فرانس24/ أ ف ب", "agency_credit"),
         ("فرانس 24/ أ ف ب", "agency_credit"),
         ("الرياض - واس", "agency_credit"),
@@ -143,7 +146,8 @@ NEAR_MISSES = {
     ],
     "credits": [
         "واس- الرياض: أعلنت وزارة التعليم عن فتح باب القبول في الجامعات الحكومية للطلاب والطالبات ابتداء من يوم الأحد المقبل",
-        "عين اليوم – متابعات أعلن نادي الهلال التعاقد مع مدافع برازيلي لمدة ثلاثة مواسم في صفقة هي الأغلى في تاريخ النادي",
+        # Credit-like openings that prefix rules must not cut.
+        "عين اليوم التي تراقب المدينة ليلا ونهارا لم تعد تكفي لحماية الأحياء من اللصوص كما قال المسؤولون",
         "وقالت وكالة رويترز إن أسعار النفط ارتفعت في التعاملات المبكرة بعد بيانات المخزونات الأمريكية",
     ],
     "contact": [
@@ -194,6 +198,7 @@ def test_every_default_rule_belongs_to_a_documented_family_and_is_exercised():
     exercised = {rule for cases in FAMILIES.values() for _, rule in cases}
     # Tested below: rules bound to a place in the article, and headings.
     exercised |= {"byline", "tags_simat", "writer_more"} | {r.name for r in default_rules() if r.heading}
+    exercised |= {"next_previous_prefix", "site_credit_prefix"}  # test_furniture_prefix_*
     assert {r.name for r in default_rules()} == exercised
     assert len({r.name for r in default_rules()}) == len(default_rules())
 
@@ -375,3 +380,65 @@ def test_user_patterns_with_flags_or_back_references_keep_their_meaning():
     assert verdict_of("انتهى وانتهى", extra_rules=[twice]) == ("unique", None)
     assert verdict_of("نهاية النشرة", extra_rules=[verbose]) == ("boilerplate", "verbose")
     assert verdict_of("// انتهى //", extra_rules=[twice, verbose]) == ("boilerplate", "wire_end")
+
+
+# -- furniture glued to the front of a content line ---------------------------
+
+NEWS = "أعلن نادي الهلال التعاقد مع مدافع برازيلي لمدة ثلاثة مواسم في صفقة هي الأغلى في تاريخ النادي"
+
+
+@pytest.mark.parametrize(
+    "prefix, pieces",
+    [
+        ("عين اليوم – متابعات ", [("عين اليوم – متابعات", "site_credit")]),
+        ("Next Previous ", [("Next Previous", "next_previous")]),
+        ("Next Previous عين اليوم – الرياض ", [("Next Previous", "next_previous"), ("عين اليوم – الرياض", "site_credit")]),
+        ("أحمد حجازي - عين اليوم ", [("أحمد حجازي - عين اليوم", "site_credit")]),
+        # Tatweel and harakat in the credit, non-breaking spaces after it.
+        ("عيـن اليومِ - متابعاتٌ\u00a0\u00a0\u00a0", [("عيـن اليومِ - متابعاتٌ", "site_credit")]),
+    ],
+)
+def test_furniture_prefix_becomes_a_boilerplate_paragraph_and_the_news_stays(prefix, pieces):
+    line = prefix + NEWS
+    text = "\n".join([BODY[0], line, BODY[1]])
+    report = dedup([("doc", text)])
+    records = list(report)
+    assert len(records) == 3 + len(pieces)
+    at = len(BODY[0]) + 1
+    for record, (piece, rule) in zip(records[1 : 1 + len(pieces)], pieces):
+        assert (record.label, record.reason, record.text) == ("boilerplate", rule, piece)
+        assert text[record.start : record.end] == piece and record.start >= at
+    news = records[1 + len(pieces)]
+    assert (news.label, news.text, news.end) == ("unique", NEWS, at + len(line))
+    assert [r.index for r in records] == list(range(len(records)))
+
+
+def test_furniture_prefix_cut_off_lets_the_story_match_its_other_copy():
+    report = dedup([("a", NEWS), ("b", "عين اليوم – متابعات " + NEWS)])
+    credit, news = list(report)[1:]
+    assert (credit.label, credit.reason) == ("boilerplate", "site_credit")
+    assert (news.label, news.match, news.duplicate_of.doc_id, news.similarity) == ("duplicate", "exact", "a", 1.0)
+
+
+def test_furniture_prefix_leaves_short_lines_whole():
+    # Fewer than PREFIX_MIN_REST_WORDS words after the credit: one paragraph.
+    assert labels([BODY[0], "عين اليوم - جدة (تصوير: محمد)", BODY[1]])[1][0] == "unique"
+    assert len(labels([BODY[0], "Next Previous عين اليوم – جدة", BODY[1]])) == 3
+
+
+def test_split_furniture_spans_and_custom_prefix_rules():
+    from tikrar.boilerplate import split_furniture
+
+    text = "Next Previous عين اليوم – متابعات " + NEWS
+    assert split_furniture(text, default_rules()) == [
+        (0, 13, "next_previous_prefix"), (14, 33, "site_credit_prefix"), (34, len(text), None)
+    ]
+    assert split_furniture(NEWS, default_rules()) == [(0, len(NEWS), None)]
+    rule = Rule("agency_prefix", r"^واس ?-\s*", prefix=True, family="credits")
+    assert split_furniture("واس - " + NEWS, [rule]) == [(0, 5, "agency_prefix"), (6, 6 + len(NEWS), None)]
+    report = dedup([("d", "واس - " + NEWS)], rules=[rule])
+    assert [(r.label, r.reason, r.text) for r in report] == [
+        ("boilerplate", "agency_prefix", "واس -"), ("unique", None, NEWS)
+    ]
+    with pytest.raises(ConfigError):
+        Rule("bad", "^x", prefix=True, heading=True)

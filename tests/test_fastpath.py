@@ -25,6 +25,7 @@ from tikrar.shingle import shingle_sets, shingle_sets_reference
 LETTERS = "ابتثجحخدذرزسشصضطظعغفقكلمنهوي" + "أإآةىؤئء"
 MARKS = "\u064b\u064c\u064d\u064e\u064f\u0650\u0651\u0652"
 BOILERPLATE = ["اقرأ أيضاً:", "المصدر: وكالات", "مقالات ذات صلة", "• عنوان قصير في القائمة"]
+FURNITURE_PREFIXES = ["Next Previous ", "عين اليوم – متابعات ", "Next Previous عيـن اليوم - جدة\u00a0 ", "سعد - عين اليوم "]
 
 
 def make_word(rng: random.Random) -> str:
@@ -74,6 +75,9 @@ def make_corpus(seed: int, articles: int = 60) -> list[tuple[str, str]]:
                 text = " ".join(rng.choice(vocabulary) for _ in range(rng.randint(6, 40)))
                 if rng.random() < 0.1:
                     text += " ١٢٣ Test, «نص»"
+                if rng.random() < 0.08:
+                    # Furniture glued to the front: cut into paragraphs of its own.
+                    text = rng.choice(FURNITURE_PREFIXES) + text
                 pool.append(text)
                 lines.append(text)
         separator = rng.choice(["\n", "\n\n", "\r\n", "\n \u200f\n"])

@@ -277,6 +277,50 @@ def paragraph_spans_batch(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray,
     return np.concatenate(starts), np.concatenate(ends), np.concatenate(counts)
 
 
+def _split_paragraphs(splits, doc_of, span_starts, span_ends, texts, rule_texts, data, byte_starts, byte_ends,
+                      normalize_config):
+    """The batch's columns with paragraph ``k`` replaced by the pieces
+    ``splits[k]`` (from :func:`boilerplate.split_furniture`), and for every
+    paragraph the prefix rule that cut it off (None for the others). The
+    normalized bytes of the pieces are appended to ``data``."""
+    repeats = np.ones(len(texts), dtype=np.int64)
+    order = sorted(splits)
+    for k in order:
+        repeats[k] = len(splits[k])
+    doc_of = np.repeat(doc_of, repeats)
+    new_starts = np.repeat(span_starts, repeats)
+    new_ends = np.repeat(span_ends, repeats)
+    byte_starts = np.repeat(byte_starts, repeats)
+    byte_ends = np.repeat(byte_ends, repeats)
+    first = np.cumsum(repeats) - repeats
+    new_texts: list[str] = []
+    new_rules: list[str] = []
+    furniture: list[Optional[str]] = [None] * int(repeats.sum())
+    extra: list[bytes] = []
+    extra_size = len(data)
+    previous = 0
+    for k in order:
+        new_texts.extend(texts[previous:k])
+        new_rules.extend(rule_texts[previous:k])
+        previous = k + 1
+        base = int(span_starts[k])
+        for offset, (start, end, rule) in enumerate(splits[k]):
+            at = int(first[k]) + offset
+            piece = texts[k][start:end]
+            new_starts[at], new_ends[at] = base + start, base + end
+            new_texts.append(piece)
+            new_rules.append(normalize(piece, RULES))
+            furniture[at] = rule
+            encoded = normalize(piece, normalize_config).encode("utf-8", "surrogatepass")
+            byte_starts[at], byte_ends[at] = extra_size, extra_size + len(encoded)
+            extra_size += len(encoded)
+            extra.append(encoded)
+    new_texts.extend(texts[previous:])
+    new_rules.extend(rule_texts[previous:])
+    data = np.concatenate([data, np.frombuffer(b"".join(extra), dtype=np.uint8)])
+    return doc_of, new_starts, new_ends, new_texts, new_rules, data, byte_starts, byte_ends, furniture
+
+
 @dataclass
 class _Batch:
     """Per-paragraph columns of one batch, before labelling.
@@ -483,10 +527,11 @@ class Deduplicator:
     def _prepare(self, articles: list[Article]) -> _Batch:
         """Segment, normalize and apply phrase rules to a whole batch.
 
-        The fast path finds every paragraph of an article with one regular
-        expression pass, normalizes the batch with ``normalize_batch`` and
-        counts words with a compiled kernel over the UTF-8 bytes; only the
-        phrase rules still run article by article.
+        The fast path finds every paragraph with a compiled scan of the
+        article texts, normalizes the batch with ``normalize_batch``, cuts
+        furniture prefixes off the few lines a prefix rule matches, counts
+        words with a compiled kernel over the UTF-8 bytes and runs the phrase
+        rules over the batch at once (:func:`boilerplate.find_boilerplate_batch`).
         """
         if self._engine == "reference":
             return self._prepare_reference(articles)
@@ -496,16 +541,28 @@ class Deduplicator:
         article_texts = [a.text for a in articles]
         with _collector_paused():
             texts = [article_texts[a][s:e] for a, s, e in zip(doc_of.tolist(), span_starts.tolist(), span_ends.tolist())]
+        normalized = normalize_batch(texts, config.normalize)
+        data, byte_starts, byte_ends = _encode_lines(normalized)
+        rule_texts = normalize_batch(texts, RULES) if self._rules else None
+        furniture = None
+        if rule_texts is not None:
+            splits = {}
+            for k in bp.furniture_candidates(rule_texts, self._rules):
+                pieces = bp.split_furniture(texts[k], self._rules)
+                if len(pieces) > 1:
+                    splits[k] = pieces
+            if splits:
+                (doc_of, span_starts, span_ends, texts, rule_texts, data, byte_starts, byte_ends,
+                 furniture) = _split_paragraphs(splits, doc_of, span_starts, span_ends, texts, rule_texts,
+                                                data, byte_starts, byte_ends, config.normalize)
+                counts = np.bincount(doc_of, minlength=len(articles)).astype(np.int64)
         total = len(texts)
         first_of_article = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64) if len(articles) else counts
         index = np.arange(total, dtype=np.int64) - first_of_article[doc_of]
-        normalized = normalize_batch(texts, config.normalize)
-        data, byte_starts, byte_ends = _encode_lines(normalized)
         words = _kernels.word_counts(data, byte_starts, byte_ends)
         hits: list[Optional[bp.BoilerplateHit]] = [None] * total
         sketch = None
-        if self._rules and total:
-            rule_texts = normalize_batch(texts, RULES)
+        if rule_texts is not None and total:
             # The rules hold the GIL; the kernels release it. Run the kernels
             # the labelling stage needs on a second thread meanwhile, and wait
             # for them before returning, so no two threads ever launch
@@ -515,14 +572,7 @@ class Deduplicator:
                 pool = ThreadPoolExecutor(1)
                 future = pool.submit(self._sketch, data, byte_starts, byte_ends, words, 1)
             try:
-                word_list = words.tolist()
-                bounds = np.concatenate([[0], np.cumsum(counts)]).tolist()
-                for position in np.flatnonzero(counts).tolist():
-                    lo, hi = bounds[position], bounds[position + 1]
-                    found = bp.find_boilerplate(rule_texts[lo:hi], word_list[lo:hi], self._rules)
-                    for offset, hit in enumerate(found):
-                        if hit is not None:
-                            hits[lo + offset] = hit
+                hits = bp.find_boilerplate_batch(rule_texts, words, counts, self._rules, furniture)
             finally:
                 if pool is not None:
                     sketch = future.result()
@@ -757,11 +807,22 @@ class Deduplicator:
         hits: list[Optional[bp.BoilerplateHit]] = []
         for position, article in enumerate(articles):
             paragraphs = segment(article.doc_id, article.text)
+            furniture: list[Optional[str]] = [None] * len(paragraphs)
+            if self._rules:
+                # Furniture glued to the front of a line becomes a paragraph of its own.
+                pieces: list[Paragraph] = []
+                furniture = []
+                for p in paragraphs:
+                    for start, end, rule in bp.split_furniture(p.text, self._rules):
+                        pieces.append(Paragraph(article.doc_id, len(pieces), p.start + start, p.start + end,
+                                                p.text[start:end]))
+                        furniture.append(rule)
+                paragraphs = pieces
             article_normalized = [normalize(p.text, config.normalize) for p in paragraphs]
             article_words = [len(t.split(" ")) if t else 0 for t in article_normalized]
             if self._rules:
                 rule_texts = [normalize(p.text, RULES) for p in paragraphs]
-                hits.extend(bp.find_boilerplate(rule_texts, article_words, self._rules))
+                hits.extend(bp.find_boilerplate(rule_texts, article_words, self._rules, furniture))
             else:
                 hits.extend([None] * len(paragraphs))
             for p in paragraphs:
