@@ -309,3 +309,237 @@ def normalize_with_offsets(text: str, config: _n.NormalizeConfig) -> Optional[tu
         if status[0] == REFERENCE:
             return None
     return None
+
+
+# ---------------------------------------------------------------------------
+# Spans of a shared buffer: several views of the same paragraphs without
+# slicing them out of their articles first.
+
+
+@njit(cache=True, nogil=True)
+def _map_spans(units, starts, ends, mapping, pool, pool_bounds, collapse, new_cps):
+    """``_map_texts`` over the spans ``units[starts[t]:ends[t]]`` of one
+    buffer (any order, overlaps allowed), each output followed by SEPARATOR.
+
+    Returns ``(out, status, n_new)``. A text whose status is not OK leaves
+    an empty output (its separator is still written). An expansion index
+    beyond ``pool_bounds`` (the pool grew on another thread after this call
+    read it) counts as UNSEEN, so the text is mapped again later.
+    """
+    n_texts = starts.shape[0]
+    remaining = 0
+    for t in range(n_texts):
+        remaining += ends[t] - starts[t]
+    capacity = remaining + n_texts + 64
+    out = np.empty(capacity, dtype=units.dtype)
+    status = np.zeros(n_texts, dtype=np.uint8)
+    n_new = 0
+    max_new = new_cps.shape[0]
+    domain = mapping.shape[0]
+    n_expansions = pool_bounds.shape[0] - 1
+    pos = 0
+    # Invariant: capacity - pos >= code units left to read plus separators
+    # left to write (see _map_texts).
+    for t in range(n_texts):
+        text_start = pos
+        start = starts[t]
+        end = ends[t]
+        remaining -= end - start
+        after_space = True
+        flag = 0
+        for i in range(start, end):
+            c = units[i]
+            if c >= domain:
+                flag = 1
+                break
+            m = mapping[c]
+            if m >= 0:
+                if m == 32:
+                    if after_space and collapse:
+                        continue
+                    after_space = True
+                else:
+                    after_space = False
+                out[pos] = m
+                pos += 1
+            elif m == -1:
+                continue
+            elif m <= -2147483646:
+                if m == -2147483646:  # REFERENCE
+                    if flag == 0:
+                        flag = 1
+                        break
+                    continue
+                flag = 2
+                if m == -2147483648 and n_new < max_new:
+                    mapping[c] = -2147483647
+                    new_cps[n_new] = c
+                    n_new += 1
+            else:
+                index = -m - 2
+                if index >= n_expansions or pool_bounds[index + 1] > pool.shape[0]:
+                    flag = 2
+                    continue
+                first = pool_bounds[index]
+                last = pool_bounds[index + 1]
+                needed = pos + (last - first) + (end - i) + remaining + (n_texts - t)
+                if needed > capacity:
+                    capacity = max(2 * capacity, needed)
+                    grown = np.empty(capacity, dtype=units.dtype)
+                    grown[:pos] = out[:pos]
+                    out = grown
+                for k in range(first, last):
+                    o = pool[k]
+                    if o == 32:
+                        if after_space and collapse:
+                            continue
+                        after_space = True
+                    else:
+                        after_space = False
+                    out[pos] = o
+                    pos += 1
+        if flag != 0:
+            pos = text_start
+            status[t] = flag
+        elif collapse and pos > text_start and out[pos - 1] == 32:
+            pos -= 1
+        out[pos] = 0
+        pos += 1
+    return out[:pos], status, n_new
+
+
+@njit(cache=True, nogil=True)
+def _map_spans_utf8(units, starts, ends, mapping, pool, pool_bounds, collapse, out, pos, new_cps):
+    """Like :func:`_map_spans`, but each output is written as UTF-8 into
+    ``out`` from ``pos`` on, with no separator.
+
+    Returns ``(out, pos, byte_starts, byte_ends, status, n_new)``: ``out``
+    is a larger copy when it had to grow; text ``t`` is
+    ``out[byte_starts[t]:byte_ends[t]]`` (empty when its status is not OK).
+    """
+    n_texts = starts.shape[0]
+    # A code unit becomes at most one code point (expansions aside): three
+    # bytes when units are UTF-16 (the table never maps a BMP character to
+    # an astral one), four when they are UTF-32.
+    width = 4 if units.itemsize == 4 else 3
+    remaining = 0
+    for t in range(n_texts):
+        remaining += ends[t] - starts[t]
+    capacity = out.shape[0]
+    if pos + width * remaining > capacity:
+        capacity = max(2 * capacity, pos + width * remaining + 64)
+        grown = np.empty(capacity, dtype=np.uint8)
+        grown[:pos] = out[:pos]
+        out = grown
+    byte_starts = np.empty(n_texts, dtype=np.int64)
+    byte_ends = np.empty(n_texts, dtype=np.int64)
+    status = np.zeros(n_texts, dtype=np.uint8)
+    n_new = 0
+    max_new = new_cps.shape[0]
+    domain = mapping.shape[0]
+    n_expansions = pool_bounds.shape[0] - 1
+    # Invariant: capacity - pos >= width * code units left to read.
+    for t in range(n_texts):
+        text_start = pos
+        start = starts[t]
+        end = ends[t]
+        remaining -= end - start
+        after_space = True
+        flag = 0
+        for i in range(start, end):
+            c = units[i]
+            if c >= domain:
+                flag = 1
+                break
+            m = mapping[c]
+            if m >= 0:
+                # UTF-8 written here rather than by a helper (a call per
+                # character costs reference counting of ``out``), the space
+                # test folded into the one-byte case.
+                if m < 0x80:
+                    if m == 32:
+                        if after_space and collapse:
+                            continue
+                        after_space = True
+                    else:
+                        after_space = False
+                    out[pos] = m
+                    pos += 1
+                elif m < 0x800:
+                    after_space = False
+                    out[pos] = 0xC0 | (m >> 6)
+                    out[pos + 1] = 0x80 | (m & 0x3F)
+                    pos += 2
+                elif m < 0x10000:
+                    after_space = False
+                    out[pos] = 0xE0 | (m >> 12)
+                    out[pos + 1] = 0x80 | ((m >> 6) & 0x3F)
+                    out[pos + 2] = 0x80 | (m & 0x3F)
+                    pos += 3
+                else:
+                    after_space = False
+                    out[pos] = 0xF0 | (m >> 18)
+                    out[pos + 1] = 0x80 | ((m >> 12) & 0x3F)
+                    out[pos + 2] = 0x80 | ((m >> 6) & 0x3F)
+                    out[pos + 3] = 0x80 | (m & 0x3F)
+                    pos += 4
+            elif m == -1:
+                continue
+            elif m <= -2147483646:
+                if m == -2147483646:  # REFERENCE
+                    if flag == 0:
+                        flag = 1
+                        break
+                    continue
+                flag = 2
+                if m == -2147483648 and n_new < max_new:
+                    mapping[c] = -2147483647
+                    new_cps[n_new] = c
+                    n_new += 1
+            else:
+                index = -m - 2
+                if index >= n_expansions or pool_bounds[index + 1] > pool.shape[0]:
+                    flag = 2
+                    continue
+                first = pool_bounds[index]
+                last = pool_bounds[index + 1]
+                needed = pos + 4 * (last - first) + width * ((end - i - 1) + remaining)
+                if needed > capacity:
+                    capacity = max(2 * capacity, needed)
+                    grown = np.empty(capacity, dtype=np.uint8)
+                    grown[:pos] = out[:pos]
+                    out = grown
+                for k in range(first, last):
+                    o = pool[k]
+                    if o == 32:
+                        if after_space and collapse:
+                            continue
+                        after_space = True
+                    else:
+                        after_space = False
+                    if o < 0x80:
+                        out[pos] = o
+                        pos += 1
+                    elif o < 0x800:
+                        out[pos] = 0xC0 | (o >> 6)
+                        out[pos + 1] = 0x80 | (o & 0x3F)
+                        pos += 2
+                    elif o < 0x10000:
+                        out[pos] = 0xE0 | (o >> 12)
+                        out[pos + 1] = 0x80 | ((o >> 6) & 0x3F)
+                        out[pos + 2] = 0x80 | (o & 0x3F)
+                        pos += 3
+                    else:
+                        out[pos] = 0xF0 | (o >> 18)
+                        out[pos + 1] = 0x80 | ((o >> 12) & 0x3F)
+                        out[pos + 2] = 0x80 | ((o >> 6) & 0x3F)
+                        out[pos + 3] = 0x80 | (o & 0x3F)
+                        pos += 4
+        if flag != 0:
+            pos = text_start
+            status[t] = flag
+        elif collapse and pos > text_start and out[pos - 1] == 32:
+            pos -= 1
+        byte_starts[t] = text_start
+        byte_ends[t] = pos
+    return out, pos, byte_starts, byte_ends, status, n_new
