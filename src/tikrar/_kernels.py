@@ -20,23 +20,6 @@ _MASK32 = np.uint64(0xFFFFFFFF)
 _SPACE = 0x20
 
 
-def _crc_table() -> np.ndarray:
-    table = np.zeros((8, 256), dtype=np.uint32)
-    for byte in range(256):
-        c = byte
-        for _ in range(8):
-            c = (c >> 1) ^ 0xEDB88320 if c & 1 else c >> 1
-        table[0, byte] = c
-    # Slicing-by-8: table[t][b] is the CRC register after b and t zero bytes.
-    for t in range(1, 8):
-        for byte in range(256):
-            prev = int(table[t - 1, byte])
-            table[t, byte] = (prev >> 8) ^ int(table[0, prev & 0xFF])
-    return table.astype(np.int64)
-
-
-CRC_TABLE = _crc_table()
-
 _LANE_MULTIPLIERS = np.array(
     [0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0xD6E8FEB86659FD93,
      0xFF51AFD7ED558CCD, 0xC4CEB9FE1A85EC53, 0x94D049BB133111EB, 0xBF58476D1CE4E5B9],
@@ -130,11 +113,44 @@ def text_keys(data, starts, ends):
 
 # ---------------------------------------------------------------------------
 # Shingles
+#
+# zlib's CRC-32 is linear over GF(2): for byte strings A and B,
+# crc(A + B) = shift(crc(A), len(B)) ^ crc(B), where shift(c, n) is the CRC
+# register c run through n zero bytes. Row t of CRC_TABLE maps a byte b to the
+# register after b and t zero bytes, so shift(c, n) for 4 <= n <= rows is
+# four lookups (rows n-1 .. n-4, one per byte of c). Word shingles use this to
+# hash every byte once: each word's CRC, then each shingle combined from the
+# CRCs of its words, instead of a CRC over the whole shingle per position.
+
+_CRC_ROWS = 64
+
+
+def _crc_table(rows: int = _CRC_ROWS) -> np.ndarray:
+    table = np.zeros((rows, 256), dtype=np.int64)
+    for byte in range(256):
+        c = byte
+        for _ in range(8):
+            c = (c >> 1) ^ 0xEDB88320 if c & 1 else c >> 1
+        table[0, byte] = c
+    # Row t from row t - 1: one more zero byte, for all 256 entries at once.
+    for t in range(1, rows):
+        prev = table[t - 1]
+        table[t] = (prev >> 8) ^ table[0, prev & 0xFF]
+    return table
+
+
+CRC_TABLE = _crc_table()
 
 
 @njit(cache=True, nogil=True)
 def crc32(data, start, end, table):
-    """zlib's CRC-32 of ``data[start:end]``, eight bytes per step."""
+    """zlib's CRC-32 of ``data[start:end]``, eight bytes per step.
+
+    >>> import zlib
+    >>> data = np.frombuffer("نص قصير".encode(), dtype=np.uint8)
+    >>> crc32(data, 0, len(data), CRC_TABLE) == zlib.crc32(data.tobytes())
+    True
+    """
     c = 0xFFFFFFFF
     p = start
     while p + 8 <= end:
@@ -148,6 +164,32 @@ def crc32(data, start, end, table):
         c = table[0, (c ^ data[p]) & 0xFF] ^ (c >> 8)
         p += 1
     return c ^ 0xFFFFFFFF
+
+
+@njit(cache=True, nogil=True)
+def crc_shift(c, n, table):
+    """The CRC-32 register ``c`` run through ``n`` zero bytes, so that
+    ``crc32(A + B) == crc_shift(crc32(A), len(B), table) ^ crc32(B)``.
+
+    Four table lookups when ``4 <= n <= len(table)``; longer shifts go
+    ``len(table)`` bytes at a time, shorter ones byte by byte.
+
+    >>> import zlib
+    >>> a, b = "كلمة ".encode(), "أخرى".encode()
+    >>> crc_shift(zlib.crc32(a), len(b), CRC_TABLE) ^ zlib.crc32(b) == zlib.crc32(a + b)
+    True
+    """
+    rows = table.shape[0]
+    while n > rows:
+        c = (table[rows - 1, c & 0xFF] ^ table[rows - 2, (c >> 8) & 0xFF]
+             ^ table[rows - 3, (c >> 16) & 0xFF] ^ table[rows - 4, c >> 24])
+        n -= rows
+    if n >= 4:
+        return (table[n - 1, c & 0xFF] ^ table[n - 2, (c >> 8) & 0xFF]
+                ^ table[n - 3, (c >> 16) & 0xFF] ^ table[n - 4, c >> 24])
+    for _ in range(n):
+        c = table[0, c & 0xFF] ^ (c >> 8)
+    return c
 
 
 @njit(cache=True, nogil=True)
@@ -201,6 +243,140 @@ def _shingle_count(data, start, end, by_words, size):
     return 1 if units <= size else units - size + 1
 
 
+@njit(cache=True, nogil=True)
+def _word_shingle_crcs(data, start, end, size, table, out, at, ring_crc, ring_len):
+    """CRC-32 of each word ``size``-gram of ``data[start:end]`` (more than
+    ``size`` words), written to ``out[at:]`` in order.
+
+    One pass over the bytes: a word's CRC is computed when its space (or the
+    end) is reached, then the shingle ending with that word is combined from
+    ``crc(w + " ")`` of the ``size - 1`` words before it (kept in the ring
+    buffers with their byte lengths) and ``crc(w)``.
+    """
+    space_crc = table[0, (0xFFFFFFFF ^ _SPACE) & 0xFF] ^ (0xFFFFFFFF >> 8) ^ 0xFFFFFFFF
+    keep = size - 1
+    written = 0
+    word = 0
+    p = start
+    while True:
+        c = 0xFFFFFFFF
+        q = p
+        while q < end and data[q] != _SPACE:
+            c = table[0, (c ^ data[q]) & 0xFF] ^ (c >> 8)
+            q += 1
+        c ^= 0xFFFFFFFF
+        if word >= keep:
+            if keep == 0:
+                h = c
+            else:
+                first = word - keep
+                h = ring_crc[first % keep]
+                for t in range(first + 1, word):
+                    h = crc_shift(h, ring_len[t % keep], table) ^ ring_crc[t % keep]
+                h = crc_shift(h, q - p, table) ^ c
+            out[at + written] = h
+            written += 1
+        if q >= end:
+            break
+        if keep > 0:
+            slot = word % keep
+            ring_crc[slot] = table[0, c & 0xFF] ^ (c >> 8) ^ space_crc
+            ring_len[slot] = q - p + 1
+        word += 1
+        p = q + 1
+    return written
+
+
+_INSERTION_MAX = 16
+_BUCKET_BITS_MAX = 16
+
+
+@njit(cache=True, nogil=True)
+def _bucket_bits(m):
+    """Buckets (as a power of two) for sorting ``m`` values: about one value
+    per bucket, within 16 .. 2**16."""
+    bits = 4
+    while (1 << bits) < m and bits < _BUCKET_BITS_MAX:
+        bits += 1
+    return bits
+
+
+@njit(cache=True, nogil=True)
+def _sort_distinct(values, lo, hi, scratch, buckets):
+    """Sort ``values[lo:hi]`` in place and move its distinct values to the
+    front; returns how many there are.
+
+    Hashes are uniform, so one counting pass on the top bits (about one value
+    per bucket) leaves the values almost sorted and an insertion sort
+    finishes with few moves; much faster than a comparison sort for the
+    tens to hundreds of values a paragraph has. ``scratch`` holds at least
+    ``hi - lo`` values and ``buckets`` ``2 ** _bucket_bits(hi - lo)`` counts.
+    """
+    m = hi - lo
+    if m <= _INSERTION_MAX:
+        for i in range(lo + 1, hi):
+            v = values[i]
+            j = i - 1
+            while j >= lo and values[j] > v:
+                values[j + 1] = values[j]
+                j -= 1
+            values[j + 1] = v
+    else:
+        bits = _bucket_bits(m)
+        shift = 32 - bits
+        width = 1 << bits
+        for b in range(width):
+            buckets[b] = 0
+        for i in range(lo, hi):
+            buckets[values[i] >> shift] += 1
+        total = 0
+        for b in range(width):
+            here = buckets[b]
+            buckets[b] = total
+            total += here
+        for i in range(lo, hi):
+            v = values[i]
+            b = v >> shift
+            scratch[buckets[b]] = v
+            buckets[b] += 1
+        values[lo] = scratch[0]
+        for i in range(1, m):
+            v = scratch[i]
+            j = lo + i - 1
+            while j >= lo and values[j] > v:
+                values[j + 1] = values[j]
+                j -= 1
+            values[j + 1] = v
+    kept = 1
+    for i in range(lo + 1, hi):
+        if values[i] != values[lo + kept - 1]:
+            values[lo + kept] = values[i]
+            kept += 1
+    return kept
+
+
+@njit(cache=True, nogil=True)
+def _chunk_bounds(starts, ends, chunks):
+    """Split paragraphs ``0..n`` into at most ``chunks`` consecutive runs of
+    about equal bytes; returns the ``runs + 1`` run boundaries."""
+    n = starts.shape[0]
+    total = 0
+    for k in range(n):
+        total += ends[k] - starts[k]
+    bounds = np.empty(chunks + 1, dtype=np.int64)
+    bounds[0] = 0
+    runs = 0
+    seen = 0
+    for k in range(n):
+        seen += ends[k] - starts[k]
+        if seen * chunks >= (runs + 1) * total and runs + 1 < chunks:
+            runs += 1
+            bounds[runs] = k + 1
+    runs += 1
+    bounds[runs] = n
+    return bounds[: runs + 1]
+
+
 @njit(cache=True, nogil=True, parallel=True)
 def shingle_hash_sets(data, starts, ends, by_words, size, table):
     """Sorted distinct CRC-32 hashes of the shingles of the paragraphs
@@ -220,27 +396,32 @@ def shingle_hash_sets(data, starts, ends, by_words, size, table):
     raw = np.empty(raw_offsets[n], dtype=np.uint32)
     distinct = np.zeros(n, dtype=np.int64)
     gap = 1 if by_words else 0
-    for k in prange(n):
-        start, end = starts[k], ends[k]
-        base = raw_offsets[k]
-        total = counts[k]
-        if total == 0:
-            continue
-        if total == 1:
-            raw[base] = crc32(data, start, end, table)
-            distinct[k] = 1
-            continue
-        bounds = _boundaries(data, start, end, by_words)
-        for i in range(total):
-            raw[base + i] = crc32(data, bounds[i], bounds[i + size] - gap, table)
-        own = raw[base : base + total]
-        own.sort()
-        kept = 1
-        for i in range(1, total):
-            if own[i] != own[kept - 1]:
-                own[kept] = own[i]
-                kept += 1
-        distinct[k] = kept
+    runs = _chunk_bounds(starts, ends, 256)
+    for r in prange(runs.shape[0] - 1):
+        ring_crc = np.empty(max(size - 1, 1), dtype=np.int64)
+        ring_len = np.empty(max(size - 1, 1), dtype=np.int64)
+        largest = 0
+        for k in range(runs[r], runs[r + 1]):
+            largest = max(largest, counts[k])
+        scratch = np.empty(largest, dtype=np.uint32)
+        buckets = np.empty(1 << _bucket_bits(largest), dtype=np.int64)
+        for k in range(runs[r], runs[r + 1]):
+            start, end = starts[k], ends[k]
+            base = raw_offsets[k]
+            total = counts[k]
+            if total == 0:
+                continue
+            if total == 1:
+                raw[base] = crc32(data, start, end, table)
+                distinct[k] = 1
+                continue
+            if by_words:
+                _word_shingle_crcs(data, start, end, size, table, raw, base, ring_crc, ring_len)
+            else:
+                bounds = _boundaries(data, start, end, by_words)
+                for i in range(total):
+                    raw[base + i] = crc32(data, bounds[i], bounds[i + size] - gap, table)
+            distinct[k] = _sort_distinct(raw, base, base + total, scratch, buckets)
     set_offsets = np.zeros(n + 1, dtype=np.int64)
     for k in range(n):
         set_offsets[k + 1] = set_offsets[k] + distinct[k]
