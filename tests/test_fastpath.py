@@ -254,3 +254,16 @@ def test_kernels_run_beside_the_phrase_rules_with_the_same_records(seed, monkeyp
     assert run(corpus, "fast", batches=3) == run(corpus, "reference", batches=3)
     assert run(corpus, "fast", batches=2, shingle="char", shingle_size=4, short_words=0) == run(
         corpus, "reference", batches=2, shingle="char", shingle_size=4, short_words=0)
+
+
+@pytest.mark.parametrize("seed", [5, 6, 7])
+def test_corpus_learned_boilerplate_matches_reference(seed):
+    # Low thresholds and three sources, so that clusters qualify, ties and
+    # earlier-batch first occurrences happen, and the two implementations of
+    # the corpus step are compared on them.
+    rng = random.Random(seed)
+    corpus = [(f"{rng.choice(['sabq', 'okaz', 'wam'])}:{doc_id}", text) for doc_id, text in make_corpus(seed, 90)]
+    options = dict(min_source_articles=2, min_source_share=0.5)
+    fast = run(corpus, "fast", batches=3, **options)
+    assert fast == run(corpus, "reference", batches=3, **options)
+    assert any(r["reason"] and r["reason"].startswith("repeated in") for r in fast)

@@ -174,6 +174,10 @@ class DedupConfig:
         return dataclasses.replace(config, **changes)
 
 
+_new_object = object.__new__
+_set_attribute = object.__setattr__
+
+
 def coerce_article(item: ArticleLike, position: int) -> Article:
     """An :class:`Article` from a tuple ``(doc_id, text[, source])``, a dict
     with ``id``/``doc_id`` and ``text`` (and optional ``source``), or an
@@ -183,6 +187,8 @@ def coerce_article(item: ArticleLike, position: int) -> Article:
     Article(doc_id='7', text='نص', source=None)
     """
     if isinstance(item, Article):
+        if type(item.doc_id) is str and type(item.text) is str and (item.source is None or type(item.source) is str):
+            return item
         doc_id, text, source = item.doc_id, item.text, item.source
     elif isinstance(item, Mapping):
         doc_id = item.get("id", item.get("doc_id"))
@@ -196,7 +202,15 @@ def coerce_article(item: ArticleLike, position: int) -> Article:
         raise InputError(f"article #{position}", f"expected (doc_id, text), a dict or an Article, got {type(item).__name__}")
     if not isinstance(text, str):
         raise InputError(f"article {doc_id!r}", f"text must be a string, got {type(text).__name__}")
-    return Article(str(doc_id), text, None if source is None else str(source))
+    # Same object as Article(...), built without the frozen dataclass's
+    # per-field __setattr__ calls (this runs once per input article).
+    article = _new_object(Article)
+    _set_attribute(article, "__dict__", {
+        "doc_id": doc_id if type(doc_id) is str else str(doc_id),
+        "text": text,
+        "source": source if source is None or type(source) is str else str(source),
+    })
+    return article
 
 
 def _text_key(normalized: str) -> bytes:
@@ -345,6 +359,10 @@ class _Batch:
     byte_ends: Optional[np.ndarray] = None
     # Computed while the phrase rules run (see Deduplicator._sketch).
     sketch: Optional["_Sketch"] = None
+    # Set by the fast labelling stage for the corpus-learned boilerplate:
+    # each paragraph's verdict code (see _CODE_*) and canonical global id.
+    codes: Optional[np.ndarray] = None
+    canonical: Optional[np.ndarray] = None
 
     def __len__(self) -> int:
         return len(self.texts)
@@ -381,8 +399,8 @@ def _collector_paused():
             gc.enable()
 
 
-_new_object = object.__new__
-_set_attribute = object.__setattr__
+# Verdict codes of the fast labelling stage, for the corpus step.
+_CODE_UNIQUE, _CODE_DUPLICATE, _CODE_BOILERPLATE, _CODE_EMPTY = 0, 1, 2, 3
 
 
 def _record(doc_id, index, start, end, text, label, scope, duplicate_of, similarity, reason, match, source) -> Record:
@@ -480,6 +498,11 @@ class Deduplicator:
             self._first_by_text = KeyTable()
             self._hashes = _Column(np.uint32)
             self._set_offsets = _Column(np.int64, [0])
+            # Corpus-learned boilerplate: the source of every article added so
+            # far (by global article id), and for each repeated paragraph (by
+            # the global id of its first occurrence) how many articles of each
+            # source hold it.
+            self._article_sources: list[Optional[str]] = []
         else:
             self._r_index = ReferenceLSHIndex(bands, rows, self.config.lsh)
             self._r_refs: list[ParagraphRef] = []
@@ -783,6 +806,13 @@ class Deduplicator:
         for k, hit in enumerate(hits):
             if hit is not None and hit.direct:
                 special[k] = (LABEL_BOILERPLATE, None, None, None, hit.reason, None)
+        codes = np.full(n, _CODE_UNIQUE, dtype=np.int8)
+        heading = [k for k, hit in enumerate(hits) if hit is not None and not hit.direct]
+        codes[heading] = _CODE_BOILERPLATE
+        codes[empty] = _CODE_EMPTY
+        codes[is_duplicate] = _CODE_DUPLICATE
+        codes[direct] = _CODE_BOILERPLATE
+        batch.codes, batch.canonical = codes, canonical
         unique = (LABEL_UNIQUE, None, None, None, None, None)
         get = special.get
         with _collector_paused():
@@ -954,6 +984,8 @@ class Deduplicator:
         config = self.config
         if not (config.boilerplate and config.corpus_boilerplate) or not records:
             return records
+        if self._engine == "fast":
+            return self._apply_corpus_boilerplate_fast(batch, records)
         separators = config.source_separators
         # Per record: cluster key, source and article ordinal within the batch.
         # Records come in input order, one article after another, so an
@@ -1017,6 +1049,74 @@ class Deduplicator:
         for key, reason in qualified.items():
             for position in members[key]:
                 records[position] = dataclasses.replace(records[position], label=LABEL_BOILERPLATE, reason=reason)
+        return records
+
+    def _apply_corpus_boilerplate_fast(self, batch: _Batch, records: list[Record]) -> list[Record]:
+        """:meth:`_apply_corpus_boilerplate` over the batch's arrays: the
+        same verdicts, with Python looping over repeated clusters only."""
+        config = self.config
+        n = len(batch)
+        first_id = self._count - n
+        separators = config.source_separators
+        article_base = len(self._article_sources)
+        self._article_sources.extend(bp.source_key(a.source, a.doc_id, separators) for a in batch.articles)
+        codes, canonical = batch.codes, batch.canonical
+        duplicate = codes == _CODE_DUPLICATE
+        if not duplicate.any():
+            return records
+        gids = np.arange(first_id, first_id + n, dtype=np.int64)
+        member = duplicate | (codes == _CODE_UNIQUE)
+        key = np.where(duplicate, canonical, gids)
+        repeated = np.unique(canonical[duplicate])
+        rows = np.flatnonzero(member & np.isin(key, repeated))
+        article = article_base + batch.doc_of
+        # One entry per (cluster, article), in order of first position; a new
+        # cluster whose first occurrence is not a member here (added by an
+        # earlier batch, or boilerplate in this one) counts that occurrence's
+        # article first.
+        entry_key, entry_article, entry_order = [key[rows]], [article[rows]], [rows]
+        new_keys = np.array([k for k in repeated.tolist() if k not in self._cluster_sources], dtype=np.int64)
+        if len(new_keys):
+            inside = new_keys >= first_id
+            outside_member = np.zeros(len(new_keys), dtype=bool)
+            outside_member[inside] = codes[new_keys[inside] - first_id] != _CODE_UNIQUE
+            outside_member[~inside] = True
+            firsts = new_keys[outside_member]
+            entry_key.append(firsts)
+            entry_article.append(self._article_of.values[firsts])
+            entry_order.append(np.full(len(firsts), -1, dtype=np.int64))
+        entry_key = np.concatenate(entry_key)
+        entry_article = np.concatenate(entry_article)
+        entry_order = np.concatenate(entry_order)
+        order = np.lexsort((entry_order, entry_key))
+        entry_key, entry_article = entry_key[order], entry_article[order]
+        pairs = np.stack([entry_key, entry_article], axis=1)
+        _, first_of_pair = np.unique(pairs, axis=0, return_index=True)
+        kept = np.sort(first_of_pair)
+        sources = self._article_sources
+        qualified: dict[int, str] = {}
+        current, counts = -1, None
+        keys_list = entry_key[kept].tolist()
+        articles_list = entry_article[kept].tolist()
+        for position, (cluster, owner) in enumerate(zip(keys_list, articles_list)):
+            if cluster != current:
+                current = cluster
+                counts = self._cluster_sources.setdefault(cluster, {})
+            source = sources[owner]
+            counts[source] = counts.get(source, 0) + 1
+            if position + 1 == len(keys_list) or keys_list[position + 1] != cluster:
+                total = sum(counts.values())
+                source, held = max(counts.items(), key=lambda item: item[1])
+                if held >= config.min_source_articles and held >= config.min_source_share * total:
+                    where = f"source {source}" if source is not None else "the corpus"
+                    qualified[cluster] = f"repeated in {held} articles of {where}"
+        if not qualified:
+            return records
+        records = list(records)
+        chosen = np.array(sorted(qualified), dtype=np.int64)
+        for position in rows[np.isin(key[rows], chosen)].tolist():
+            reason = qualified[int(key[position])]
+            records[position] = dataclasses.replace(records[position], label=LABEL_BOILERPLATE, reason=reason)
         return records
 
     def _similarity(self, i: int, j: int) -> float:
