@@ -15,6 +15,7 @@ import hashlib
 import re
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from itertools import repeat
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Optional, Sequence, Union
 
@@ -403,24 +404,8 @@ def _collector_paused():
 _CODE_UNIQUE, _CODE_DUPLICATE, _CODE_BOILERPLATE, _CODE_EMPTY = 0, 1, 2, 3
 
 
-def _record(doc_id, index, start, end, text, label, scope, duplicate_of, similarity, reason, match, source) -> Record:
-    """A :class:`Record` equal to ``Record(...)`` with the same fields, built
-    about three times faster: a frozen dataclass's ``__init__`` sets each of
-    its twelve fields through ``object.__setattr__``, which dominates when a
-    batch makes hundreds of thousands of records."""
-    record = _new_object(Record)
-    _set_attribute(record, "__dict__", {
-        "doc_id": doc_id, "index": index, "start": start, "end": end, "text": text, "label": label,
-        "scope": scope, "duplicate_of": duplicate_of, "similarity": similarity, "reason": reason,
-        "match": match, "source": source,
-    })
-    return record
-
-
-if getattr(Record, "__slots__", None) or [f.name for f in dataclasses.fields(Record)] != [
-    "doc_id", "index", "start", "end", "text", "label", "scope", "duplicate_of", "similarity", "reason", "match", "source"
-]:
-    _record = Record  # noqa: F811  (the fields changed: build records the ordinary way)
+# Builds a Record from a tuple of its fields in C (no Python call per record).
+_tuple_new = tuple.__new__
 
 
 @dataclass
@@ -779,33 +764,31 @@ class Deduplicator:
         for target in np.unique(canonical[dup_rows]).tolist():
             refs[target] = ParagraphRef(self._doc_ids[all_article_of[target]], int(all_index[target]))
 
-        records: list[Record] = []
-        append = records.append
-        doc_of = batch.doc_of.tolist()
-        index_list = batch.index.tolist()
-        starts = batch.starts.tolist()
-        ends = batch.ends.tolist()
-        texts = batch.texts
+        # Columns of the records; every paragraph is "unique" unless one of
+        # these assignments says otherwise, later ones winning: lines under a
+        # heading rule, empty paragraphs, repeats, direct rule hits.
         hits = batch.hits
-        articles = batch.articles
-        # Every paragraph is "unique" unless one of these few says otherwise.
-        special: dict[int, tuple] = {}
-        # Later assignments win: direct rule hits, then repeats, then empty
-        # paragraphs, then lines under a heading rule.
+        labels: list = [LABEL_UNIQUE] * n
+        scopes: list = [None] * n
+        targets: list = [None] * n
+        similarities: list = [None] * n
+        reasons: list = [None] * n
+        matches: list = [None] * n
         for k, hit in enumerate(hits):
             if hit is not None and not hit.direct:
-                special[k] = (LABEL_BOILERPLATE, None, None, None, hit.reason, None)
+                labels[k], reasons[k] = LABEL_BOILERPLATE, hit.reason
         for k in np.flatnonzero(empty).tolist():
-            special[k] = (LABEL_UNIQUE, None, None, None, REASON_EMPTY, None)
+            labels[k], reasons[k] = LABEL_UNIQUE, REASON_EMPTY
         for k, target, near, within_k, sim in zip(
             dup_rows.tolist(), canonical[dup_rows].tolist(), near_code[dup_rows].tolist(),
             within[dup_rows].tolist(), similarity[dup_rows].tolist(),
         ):
-            special[k] = (LABEL_DUPLICATE, SCOPE_WITHIN if within_k else SCOPE_ACROSS, refs[target],
-                          round(sim, 6), None, match_names[near] if near else MATCH_EXACT)
+            labels[k], scopes[k], targets[k] = LABEL_DUPLICATE, SCOPE_WITHIN if within_k else SCOPE_ACROSS, refs[target]
+            similarities[k], reasons[k], matches[k] = round(sim, 6), None, match_names[near] if near else MATCH_EXACT
         for k, hit in enumerate(hits):
             if hit is not None and hit.direct:
-                special[k] = (LABEL_BOILERPLATE, None, None, None, hit.reason, None)
+                labels[k], scopes[k], targets[k], similarities[k], reasons[k], matches[k] = (
+                    LABEL_BOILERPLATE, None, None, None, hit.reason, None)
         codes = np.full(n, _CODE_UNIQUE, dtype=np.int8)
         heading = [k for k, hit in enumerate(hits) if hit is not None and not hit.direct]
         codes[heading] = _CODE_BOILERPLATE
@@ -813,15 +796,14 @@ class Deduplicator:
         codes[is_duplicate] = _CODE_DUPLICATE
         codes[direct] = _CODE_BOILERPLATE
         batch.codes, batch.canonical = codes, canonical
-        unique = (LABEL_UNIQUE, None, None, None, None, None)
-        get = special.get
+        doc_of = batch.doc_of.tolist()
+        doc_ids = list(map([a.doc_id for a in batch.articles].__getitem__, doc_of))
+        sources = list(map([a.source for a in batch.articles].__getitem__, doc_of))
         with _collector_paused():
-            for k in range(n):
-                article = articles[doc_of[k]]
-                label, scope, duplicate_of, sim, reason, match = get(k, unique)
-                append(_record(article.doc_id, index_list[k], starts[k], ends[k], texts[k], label, scope,
-                               duplicate_of, sim, reason, match, article.source))
-        return records
+            return list(map(_tuple_new, repeat(Record, n), zip(
+                doc_ids, batch.index.tolist(), batch.starts.tolist(), batch.ends.tolist(), batch.texts, labels,
+                scopes, targets, similarities, reasons, matches, sources,
+            )))
 
     # -- the reference path: one paragraph at a time, plain numpy ------------
 
@@ -1048,7 +1030,7 @@ class Deduplicator:
         records = list(records)
         for key, reason in qualified.items():
             for position in members[key]:
-                records[position] = dataclasses.replace(records[position], label=LABEL_BOILERPLATE, reason=reason)
+                records[position] = records[position]._replace(label=LABEL_BOILERPLATE, reason=reason)
         return records
 
     def _apply_corpus_boilerplate_fast(self, batch: _Batch, records: list[Record]) -> list[Record]:
@@ -1116,7 +1098,7 @@ class Deduplicator:
         chosen = np.array(sorted(qualified), dtype=np.int64)
         for position in rows[np.isin(key[rows], chosen)].tolist():
             reason = qualified[int(key[position])]
-            records[position] = dataclasses.replace(records[position], label=LABEL_BOILERPLATE, reason=reason)
+            records[position] = records[position]._replace(label=LABEL_BOILERPLATE, reason=reason)
         return records
 
     def _similarity(self, i: int, j: int) -> float:
