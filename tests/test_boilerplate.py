@@ -442,3 +442,33 @@ def test_split_furniture_spans_and_custom_prefix_rules():
     ]
     with pytest.raises(ConfigError):
         Rule("bad", "^x", prefix=True, heading=True)
+
+
+def test_batch_rules_agree_with_article_by_article_on_tricky_patterns():
+    import random
+
+    from tikrar.boilerplate import find_boilerplate_batch
+
+    rules = default_rules() + [
+        Rule("alt_anywhere", "^zzz|صفقه قياسيه", max_words=30),  # the second branch is not anchored
+        Rule("inline_flag", "(?i)^BREAKING\\b"),  # not joinable: tried on its own
+        Rule("caret_inside", "(?:^خبر عاجل$|تابعوا البث)", max_words=12),
+        Rule("list_heading", "^روابط مفيده$", heading=True),
+    ]
+    rng = random.Random(3)
+    lines = BODY + [
+        "وأبرم النادي صفقة قياسية مع لاعب الوسط في ختام فترة الانتقالات الصيفية",
+        "breaking news from the capital", "خبر عاجل", "تابعوا البث المباشر", "روابط مفيدة",
+        "عنوان قصير", "// انتهى //", "اقرأ أيضاً:", "• عنوان في قائمة", "عين اليوم – متابعات",
+    ]
+    articles = [[rng.choice(lines) for _ in range(rng.randint(0, 9))] for _ in range(300)]
+    texts = [rule_view(line) for article in articles for line in article]
+    words = [len(t.split()) for t in texts]
+    expected, at = [], 0
+    for article in articles:
+        expected.extend(find_boilerplate(texts[at : at + len(article)], words[at : at + len(article)], rules))
+        at += len(article)
+    got = find_boilerplate_batch(texts, words, [len(a) for a in articles], rules)
+    assert got == expected
+    reasons = {hit.reason for hit in got if hit is not None}
+    assert {"alt_anywhere", "inline_flag", "caret_inside", "after:list_heading", "wire_end"} <= reasons

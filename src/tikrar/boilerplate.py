@@ -219,8 +219,8 @@ class _RulePlan:
             ]
             # Rules anchored at the start share one search that rejects most
             # paragraphs at once; joining unanchored ones would be slower.
-            anchored = [entry for entry in bucket if entry[0].pattern.startswith("^")]
-            others = [entry for entry in bucket if not entry[0].pattern.startswith("^")]
+            anchored = [entry for entry in bucket if _anchored(entry[0].pattern)]
+            others = [entry for entry in bucket if not _anchored(entry[0].pattern)]
             prefilter = _any_of([rule.pattern for rule, *_ in anchored])
             self.buckets.append((prefilter, bucket, others if prefilter is not None else bucket))
             joined = _any_of([rule.pattern for rule, *_ in anchored])
@@ -229,7 +229,7 @@ class _RulePlan:
         # try every alternative at every position), each over the paragraphs
         # short enough for it.
         self.unanchored = [
-            (rule.compiled.search, rule.max_words) for rule in rules if not rule.pattern.startswith("^")
+            (rule.compiled.search, rule.max_words) for rule in rules if not _anchored(rule.pattern)
         ]
 
     def candidates(self, text: str, words: int) -> list:
@@ -238,6 +238,41 @@ class _RulePlan:
         if prefilter is None or prefilter.search(text) is not None:
             return every
         return unanchored
+
+
+def _anchored(pattern: str) -> bool:
+    """Whether ``pattern`` can only match at the start of a text: it starts
+    with ``^`` and has no ``|`` outside groups ("^a|b" finds "b" anywhere).
+
+    >>> _anchored("^a(?:b|c)"), _anchored("^a|b"), _anchored("^[|]"), _anchored(r"^a\\|b")
+    (True, False, True, True)
+    """
+    if not pattern.startswith("^"):
+        return False
+    depth, k, in_class = 0, 1, False
+    while k < len(pattern):
+        c = pattern[k]
+        if c == "\\":
+            k += 2
+            continue
+        if in_class:
+            if c == "]":
+                in_class = False
+        elif c == "[":
+            in_class = True
+            # A "]" (or "^]") right after "[" is a literal member.
+            if pattern.startswith("^]", k + 1):
+                k += 2
+            elif pattern.startswith("]", k + 1):
+                k += 1
+        elif c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+        elif c == "|" and depth == 0:
+            return False
+        k += 1
+    return True
 
 
 # Patterns that cannot be joined into one alternation without changing their
