@@ -197,7 +197,7 @@ def _utf8_pass(arrays, units, starts, ends, array, size):
     """One compiled pass of the first view over spans, writing into
     ``array`` from ``size`` on (touches no shared Python state, so it can
     run on another thread). Returns ``(array, size, byte_starts,
-    byte_ends, status, new_cps, n_new)``."""
+    byte_ends, status, n_new, new_cps)``."""
     new_cps = np.empty(_nf.MAX_NEW_CODE_POINTS, dtype=np.int64)
     result = _nf._map_spans_utf8(units, starts, ends, arrays.mapping, arrays.pool, arrays.pool_bounds_array,
                                  arrays.config.collapse_spaces, array, size, new_cps)
