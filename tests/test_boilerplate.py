@@ -444,8 +444,13 @@ def test_split_furniture_spans_and_custom_prefix_rules():
         Rule("bad", "^x", prefix=True, heading=True)
 
 
-def test_batch_rules_agree_with_article_by_article_on_tricky_patterns():
+@pytest.mark.parametrize("scan_on_a_thread_from", [0, 10**9])
+def test_batch_rules_agree_with_article_by_article_on_tricky_patterns(scan_on_a_thread_from, monkeypatch):
     import random
+
+    import tikrar.boilerplate
+
+    monkeypatch.setattr(tikrar.boilerplate, "PARALLEL_SCAN_MIN_PARAGRAPHS", scan_on_a_thread_from)
 
     from tikrar.boilerplate import find_boilerplate_batch
 
@@ -453,12 +458,15 @@ def test_batch_rules_agree_with_article_by_article_on_tricky_patterns():
         Rule("alt_anywhere", "^zzz|صفقه قياسيه", max_words=30),  # the second branch is not anchored
         Rule("inline_flag", "(?i)^BREAKING\\b"),  # not joinable: tried on its own
         Rule("caret_inside", "(?:^خبر عاجل$|تابعوا البث)", max_words=12),
+        Rule("ends_line", "انتقالات صيفيه$", max_words=30),
+        Rule("lookbehind", "(?<!ال)بث مباشر", max_words=12),  # not line-safe: searched paragraph by paragraph
         Rule("list_heading", "^روابط مفيده$", heading=True),
     ]
     rng = random.Random(3)
     lines = BODY + [
         "وأبرم النادي صفقة قياسية مع لاعب الوسط في ختام فترة الانتقالات الصيفية",
-        "breaking news from the capital", "خبر عاجل", "تابعوا البث المباشر", "روابط مفيدة",
+        "breaking news from the capital", "خبر عاجل", "تابعوا البث المباشر", "روابط مفيدة", "بث مباشر للمباراة",
+        "ختام فترة انتقالات صيفية",
         "عنوان قصير", "// انتهى //", "اقرأ أيضاً:", "• عنوان في قائمة", "عين اليوم – متابعات",
     ]
     articles = [[rng.choice(lines) for _ in range(rng.randint(0, 9))] for _ in range(300)]
@@ -471,4 +479,5 @@ def test_batch_rules_agree_with_article_by_article_on_tricky_patterns():
     got = find_boilerplate_batch(texts, words, [len(a) for a in articles], rules)
     assert got == expected
     reasons = {hit.reason for hit in got if hit is not None}
-    assert {"alt_anywhere", "inline_flag", "caret_inside", "after:list_heading", "wire_end"} <= reasons
+    assert {"alt_anywhere", "inline_flag", "caret_inside", "ends_line", "lookbehind", "after:list_heading",
+            "wire_end"} <= reasons

@@ -19,6 +19,7 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import json
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
 from importlib import resources
@@ -231,6 +232,11 @@ class _RulePlan:
         self.unanchored = [
             (rule.compiled.search, rule.max_words) for rule in rules if not _anchored(rule.pattern)
         ]
+        # The same rules for one scan of many paragraphs joined by newlines
+        # (None where a construct could behave differently there).
+        self.unanchored_joined = [
+            (_line_scanner(rule.pattern), rule.max_words) for rule in rules if not _anchored(rule.pattern)
+        ]
 
     def candidates(self, text: str, words: int) -> list:
         """The rules, in order, that may match ``text`` of ``words`` words."""
@@ -238,6 +244,55 @@ class _RulePlan:
         if prefilter is None or prefilter.search(text) is not None:
             return every
         return unanchored
+
+
+#: From this many paragraphs on, the rules not anchored at the start are
+#: searched on a second thread (see :func:`find_boilerplate_batch`).
+PARALLEL_SCAN_MIN_PARAGRAPHS = 20_000
+# Constructs that could find no match at a place in a line of newline-joined
+# paragraphs where the paragraph alone has one: lookarounds (they would see
+# the neighbouring lines), absolute anchors, atomic groups and possessive
+# quantifiers (they would not give back a swallowed newline), fuzzy matching,
+# inline flags.
+_NOT_LINE_SAFE = regex.compile(r"\(\?<?[=!]|\\[AZzGK]|\(\?>|[*+?}]\+|\{e|\(\?[a-zA-Z^-]")
+
+
+def _line_scanner(pattern: str) -> Optional[regex.Pattern]:
+    """``pattern`` compiled for one scan of many paragraphs joined by
+    newlines, finding a match start wherever a paragraph alone has one (and
+    perhaps more), or None when that cannot be promised.
+
+    >>> _line_scanner("(?:^a$|b)").search("x\\na") is not None, _line_scanner("(?<!x)a")
+    (True, None)
+    """
+    if _NOT_LINE_SAFE.search(pattern):
+        return None
+    try:
+        return regex.compile(pattern, regex.MULTILINE)
+    except regex.error:
+        return None
+
+
+def _scan_unanchored(scanners: list, rule_texts: Sequence[str], words: np.ndarray) -> np.ndarray:
+    """Paragraphs where a rule not anchored at the start may match: each
+    ``(scanner, max_words)`` searched once over its paragraphs joined by
+    newlines, every match start (overlapping ones too) mapped back to its
+    paragraph. A superset of the paragraph-by-paragraph answer, since a match
+    found in one paragraph starts at the same place in the joined text."""
+    maybe = np.zeros(len(rule_texts), dtype=bool)
+    for scanner, max_words in scanners:
+        rows = np.flatnonzero(words <= max_words) if max_words is not None else np.arange(len(rule_texts))
+        if len(rows) == 0:
+            continue
+        texts = [rule_texts[k] for k in rows.tolist()]
+        lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+        line_starts = np.zeros(len(texts), dtype=np.int64)
+        np.cumsum(lengths[:-1] + 1, out=line_starts[1:])
+        joined = "\n".join(texts)
+        starts = np.fromiter((m.start() for m in scanner.finditer(joined, overlapped=True, concurrent=True)),
+                             dtype=np.int64)
+        maybe[rows[np.searchsorted(line_starts, starts, side="right") - 1]] = True
+    return maybe
 
 
 def _anchored(pattern: str) -> bool:
@@ -381,6 +436,22 @@ def find_boilerplate_batch(
     if count == 0:
         return hits
     maybe = np.zeros(count, dtype=bool)
+    scan = None
+    one_by_one = plan.unanchored
+    if count >= PARALLEL_SCAN_MIN_PARAGRAPHS:
+        # Rules that can be searched over the joined paragraphs are, on a
+        # second thread that does not hold the GIL while it scans, while this
+        # one tries the anchored rules.
+        scanners = [(scanner, limit) for scanner, limit in plan.unanchored_joined if scanner is not None]
+        one_by_one = [entry for entry, (scanner, _) in zip(plan.unanchored, plan.unanchored_joined) if scanner is None]
+        if scanners:
+            pool = ThreadPoolExecutor(1)
+            scan = pool.submit(_scan_unanchored, scanners, rule_texts, words)
+            pool.shutdown(wait=False)
+    for search, max_words in one_by_one:
+        rows = np.flatnonzero(words <= max_words) if max_words is not None else np.arange(count)
+        found = map(search, [rule_texts[k] for k in rows.tolist()])
+        maybe[rows[np.fromiter((m is not None for m in found), dtype=bool, count=len(rows))]] = True
     bucket_of = np.searchsorted(np.asarray(plan.limits, dtype=np.int64), words, side="left")
     for bucket, joined in enumerate(plan.any_rule):
         if joined is None:
@@ -393,10 +464,8 @@ def find_boilerplate_batch(
             continue
         found = map(joined.match, [rule_texts[k] for k in rows.tolist()])
         maybe[rows[np.fromiter((m is not None for m in found), dtype=bool, count=len(rows))]] = True
-    for search, max_words in plan.unanchored:
-        rows = np.flatnonzero(words <= max_words) if max_words is not None else np.arange(count)
-        found = map(search, [rule_texts[k] for k in rows.tolist()])
-        maybe[rows[np.fromiter((m is not None for m in found), dtype=bool, count=len(rows))]] = True
+    if scan is not None:
+        maybe |= scan.result()
     if furniture is not None:
         if len(furniture) != count:
             raise ValueError(f"{count} paragraphs but {len(furniture)} furniture entries")
