@@ -185,3 +185,18 @@ def test_many_chunks(small_chunks, texts, configs):
 def test_rule_texts_absent_without_a_second_config():
     views = _views.paragraph_views(["نص\nآخر"], NormalizeConfig(), None)
     assert views.rule_texts is None and len(views) == 2
+
+
+def test_concurrent_calls_share_the_arrays_safely(small_chunks):
+    # Two threads meet the same unclassified code points (and expansions
+    # that grow the pool) in a configuration of their own.
+    from concurrent.futures import ThreadPoolExecutor
+
+    config = LIGHT.replace(fold_alef=True, unify_digits=True)
+    texts = ["ﷺ ქართული\nﷻ ᚠᚢ " + chr(0x3400 + k) + " \ufdf2" for k in range(40)]
+    with ThreadPoolExecutor(2) as pool:
+        results = list(pool.map(lambda _: _views.paragraph_views(texts, config, config), range(4)))
+    _, _, _, encoded, strings = slow_views(texts, config, config)
+    for views in results:
+        got = [views.data[s:e].tobytes() for s, e in zip(views.byte_starts.tolist(), views.byte_ends.tolist())]
+        assert got == encoded and views.rule_texts == strings
