@@ -14,7 +14,8 @@ import pytest
 
 from tikrar import Deduplicator, ShingleConfig
 from tikrar.config import LSHConfig, MinHashConfig
-from tikrar.dedup import _PARAGRAPH, paragraph_spans_batch
+from tikrar._views import paragraph_views
+from tikrar.dedup import _PARAGRAPH
 from tikrar.errors import ConfigError
 from tikrar.index import LSHIndex, ReferenceLSHIndex, verify_pairs, verify_pairs_reference
 from tikrar.minhash import signatures, signatures_reference
@@ -138,7 +139,8 @@ def test_one_pass_segmentation_matches_paragraph_spans(seed):
     texts = [random_text(rng, alphabet + "\U0001F600\ud800", rng.randint(0, 30)) for _ in range(200)]
     for text in texts:
         assert [m.span() for m in _PARAGRAPH.finditer(text)] == paragraph_spans(text)
-    starts, ends, counts = paragraph_spans_batch(texts)
+    views = paragraph_views(texts, NormalizeConfig())
+    starts, ends, counts = views.span_starts, views.span_ends, views.counts
     spans = iter(zip(starts.tolist(), ends.tolist()))
     assert [[next(spans) for _ in range(c)] for c in counts.tolist()] == [paragraph_spans(t) for t in texts]
 
@@ -146,11 +148,16 @@ def test_one_pass_segmentation_matches_paragraph_spans(seed):
 def test_batch_segmentation_splits_work_into_chunks(monkeypatch):
     import importlib
 
-    dedup_module = importlib.import_module("tikrar.dedup")
+    views_module = importlib.import_module("tikrar._views")
     texts = ["سطر\nاخر \u200f\n\nثالث"] * 50 + [""] * 3
-    whole = paragraph_spans_batch(texts)
-    monkeypatch.setattr(dedup_module, "_SPAN_CHUNK", 7)
-    chunked = paragraph_spans_batch(texts)
+
+    def spans():
+        views = paragraph_views(texts, NormalizeConfig())
+        return views.span_starts, views.span_ends, views.counts
+
+    whole = spans()
+    monkeypatch.setattr(views_module, "CHUNK_CHARS", 7)
+    chunked = spans()
     assert all(np.array_equal(a, b) for a, b in zip(whole, chunked))
     assert chunked[2].tolist() == [3] * 50 + [0] * 3
 

@@ -10,7 +10,6 @@ from hypothesis import strategies as st
 
 from tikrar import _normalize_fast as _nf
 from tikrar import _views
-from tikrar.dedup import paragraph_spans_batch
 from tikrar.errors import InputError
 from tikrar.normalize import DEDUP, LIGHT, RULES, NormalizeConfig, normalize
 from tikrar.segment import paragraph_spans
@@ -19,7 +18,10 @@ CONFIG_PAIRS = [(DEDUP, RULES), (DEDUP, None), (LIGHT, DEDUP), (RULES, LIGHT), (
 
 
 def slow_views(texts, utf8_config, str_config):
-    starts, ends, counts = paragraph_spans_batch(texts)
+    per_text = [paragraph_spans(t) for t in texts]
+    counts = np.array([len(spans) for spans in per_text], dtype=np.int64)
+    starts = np.array([s for spans in per_text for s, _ in spans], dtype=np.int64)
+    ends = np.array([e for spans in per_text for _, e in spans], dtype=np.int64)
     owners = np.repeat(np.arange(len(texts)), counts).tolist()
     paragraphs = [texts[a][s:e] for a, s, e in zip(owners, starts.tolist(), ends.tolist())]
     encoded = [normalize(p, utf8_config).encode("utf-8", "surrogatepass") for p in paragraphs]

@@ -30,11 +30,12 @@ from .index import _MULTIPLIERS as _BAND_MULTIPLIERS
 from .index import KeyTable, LSHIndex, ReferenceLSHIndex, choose_bands, verify_pairs, verify_pairs_reference
 from .match import MATCH_NAMES, NO_MATCH, MatchPolicy, classify_pairs
 from .minhash import permutations, signatures_reference
-from .normalize import DEDUP, PRESETS, RULES, NormalizeConfig, normalize, normalize_batch
+from .normalize import DEDUP, PRESETS, RULES, NormalizeConfig, normalize
 from .report import Report, SkippedArticle
 from .segment import _EDGE as _SEGMENT_EDGE
 from .segment import segment
-from .shingle import encode_batch, shingle_sets_reference
+from .shingle import shingle_sets_reference
+from ._views import paragraph_views
 from .types import (
     LABEL_BOILERPLATE,
     LABEL_DUPLICATE,
@@ -224,72 +225,6 @@ _BREAKS = "\n\r\u0085\u2028\u2029"
 _PARAGRAPH = re.compile(f"[^{_BREAKS}{_SEGMENT_EDGE}](?:[^{_BREAKS}]*[^{_BREAKS}{_SEGMENT_EDGE}])?")
 
 ENGINES = ("fast", "reference")
-
-
-def _edge_table() -> np.ndarray:
-    table = np.zeros(0x10000, dtype=np.bool_)
-    characters = re.compile(f"[{_SEGMENT_EDGE}]")
-    for cp in range(0x10000):
-        if characters.match(chr(cp)):
-            table[cp] = True
-    return table
-
-
-_EDGE_TABLE = _edge_table()
-#: Code points per kernel call when finding paragraphs (bounds the UTF-32 copy).
-_SPAN_CHUNK = 4_000_000
-
-
-def _encode_lines(normalized: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The UTF-8 bytes of paragraphs and each one's ``(start, end)`` in them.
-
-    Paragraphs hold no line break, so they are joined with newlines and the
-    newlines' positions give the spans without a scan of the text.
-    """
-    data = np.frombuffer("\n".join(normalized).encode("utf-8", "surrogatepass"), dtype=np.uint8)
-    breaks = np.flatnonzero(data == 0x0A)
-    if len(breaks) != max(len(normalized) - 1, 0):
-        data, offsets = encode_batch(normalized)
-        return data, offsets[:-1], offsets[1:]
-    starts = np.empty(len(normalized), dtype=np.int64)
-    ends = np.empty(len(normalized), dtype=np.int64)
-    if len(normalized):
-        starts[0] = 0
-        starts[1:] = breaks + 1
-        ends[:-1] = breaks
-        ends[-1] = len(data)
-    return data, starts, ends
-
-
-def paragraph_spans_batch(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``segment.paragraph_spans`` of many texts at once, by a compiled scan
-    of their code points: ``(starts, ends, counts)``, text ``a`` owning the
-    next ``counts[a]`` spans.
-
-    >>> starts, ends, counts = paragraph_spans_batch(["سطر أول\\n\\n  سطر ثان \\n", "", "x"])
-    >>> list(zip(starts.tolist(), ends.tolist())), counts.tolist()
-    ([(0, 7), (11, 18), (0, 1)], [2, 0, 1])
-    """
-    starts, ends, counts = [], [], []
-    position = 0
-    while position < len(texts):
-        stop, size = position, 0
-        while stop < len(texts) and (size == 0 or size + len(texts[stop]) <= _SPAN_CHUNK):
-            size += len(texts[stop])
-            stop += 1
-        chunk = texts[position:stop]
-        cps = np.frombuffer("".join(chunk).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-        bounds = np.zeros(len(chunk) + 1, dtype=np.int64)
-        np.cumsum(np.fromiter(map(len, chunk), dtype=np.int64, count=len(chunk)), out=bounds[1:])
-        chunk_starts, chunk_ends, chunk_counts = _kernels.paragraph_spans(cps, bounds, _EDGE_TABLE)
-        starts.append(chunk_starts)
-        ends.append(chunk_ends)
-        counts.append(chunk_counts)
-        position = stop
-    if not counts:
-        empty = np.zeros(0, dtype=np.int64)
-        return empty, empty, empty
-    return np.concatenate(starts), np.concatenate(ends), np.concatenate(counts)
 
 
 def _split_paragraphs(splits, doc_of, span_starts, span_ends, texts, rule_texts, data, byte_starts, byte_ends,
@@ -535,8 +470,9 @@ class Deduplicator:
     def _prepare(self, articles: list[Article]) -> _Batch:
         """Segment, normalize and apply phrase rules to a whole batch.
 
-        The fast path finds every paragraph with a compiled scan of the
-        article texts, normalizes the batch with ``normalize_batch``, cuts
+        The fast path finds every paragraph and both normalized views of it
+        (UTF-8 bytes for deduplication, strings for the rules) in compiled
+        passes over the article texts (:func:`_views.paragraph_views`), cuts
         furniture prefixes off the few lines a prefix rule matches, counts
         words with a compiled kernel over the UTF-8 bytes and runs the phrase
         rules over the batch at once (:func:`boilerplate.find_boilerplate_batch`).
@@ -544,14 +480,14 @@ class Deduplicator:
         if self._engine == "reference":
             return self._prepare_reference(articles)
         config = self.config
-        span_starts, span_ends, counts = paragraph_spans_batch([a.text for a in articles])
-        doc_of = np.repeat(np.arange(len(articles), dtype=np.int64), counts)
         article_texts = [a.text for a in articles]
+        views = paragraph_views(article_texts, config.normalize, RULES if self._rules else None)
+        span_starts, span_ends, counts = views.span_starts, views.span_ends, views.counts
+        data, byte_starts, byte_ends, rule_texts = views.data, views.byte_starts, views.byte_ends, views.rule_texts
+        del views
+        doc_of = np.repeat(np.arange(len(articles), dtype=np.int64), counts)
         with _collector_paused():
             texts = [article_texts[a][s:e] for a, s, e in zip(doc_of.tolist(), span_starts.tolist(), span_ends.tolist())]
-        normalized = normalize_batch(texts, config.normalize)
-        data, byte_starts, byte_ends = _encode_lines(normalized)
-        rule_texts = normalize_batch(texts, RULES) if self._rules else None
         furniture = None
         if rule_texts is not None:
             splits = {}
@@ -585,7 +521,8 @@ class Deduplicator:
                 if pool is not None:
                     sketch = future.result()
                     pool.shutdown()
-        return _Batch(articles, doc_of, index, span_starts, span_ends, texts, normalized, words, hits,
+        # The fast path needs no normalized strings (only their bytes).
+        return _Batch(articles, doc_of, index, span_starts, span_ends, texts, [], words, hits,
                       data, byte_starts, byte_ends, sketch)
 
     def _sketch(self, data, byte_starts, byte_ends, words, threads: Optional[int] = None) -> _Sketch:
