@@ -249,39 +249,77 @@ def _word_shingle_crcs(data, start, end, size, table, out, at, ring_crc, ring_le
     ``size`` words), written to ``out[at:]`` in order.
 
     One pass over the bytes: a word's CRC is computed when its space (or the
-    end) is reached, then the shingle ending with that word is combined from
-    ``crc(w + " ")`` of the ``size - 1`` words before it (kept in the ring
-    buffers with their byte lengths) and ``crc(w)``.
+    end) is reached, four bytes per step, then the shingle ending with that
+    word is combined from ``crc(w + " ")`` of the ``size - 1`` words before
+    it (a ring buffer, ``ring_crc[slot]`` the oldest, with their byte
+    lengths) and ``crc(w)``.
+
+    Two things here are for speed only: array indices are cast to unsigned
+    (``U``), which skips numba's negative-index check on every access; and
+    the shift of :func:`crc_shift` is written out, since a call that passes
+    arrays costs a reference-count increment and decrement per call, more
+    than the four lookups themselves.
     """
+    U = np.uint64
+    rows = table.shape[0]
     space_crc = table[0, (0xFFFFFFFF ^ _SPACE) & 0xFF] ^ (0xFFFFFFFF >> 8) ^ 0xFFFFFFFF
     keep = size - 1
     written = 0
     word = 0
+    slot = 0
     p = start
     while True:
-        c = 0xFFFFFFFF
         q = p
-        while q < end and data[q] != _SPACE:
-            c = table[0, (c ^ data[q]) & 0xFF] ^ (c >> 8)
+        while q < end and data[U(q)] != _SPACE:
             q += 1
+        c = 0xFFFFFFFF
+        x = p
+        while x + 4 <= q:
+            c = (table[U(3), U((c ^ data[U(x)]) & 0xFF)]
+                 ^ table[U(2), U(((c >> 8) ^ data[U(x + 1)]) & 0xFF)]
+                 ^ table[U(1), U(((c >> 16) ^ data[U(x + 2)]) & 0xFF)]
+                 ^ table[U(0), U((c >> 24) ^ data[U(x + 3)])])
+            x += 4
+        while x < q:
+            c = table[U(0), U((c ^ data[U(x)]) & 0xFF)] ^ (c >> 8)
+            x += 1
         c ^= 0xFFFFFFFF
         if word >= keep:
-            if keep == 0:
-                h = c
-            else:
-                first = word - keep
-                h = ring_crc[first % keep]
-                for t in range(first + 1, word):
-                    h = crc_shift(h, ring_len[t % keep], table) ^ ring_crc[t % keep]
-                h = crc_shift(h, q - p, table) ^ c
-            out[at + written] = h
+            h = c
+            if keep > 0:
+                h = ring_crc[U(slot)]
+                t = slot
+                for step in range(keep):
+                    t += 1
+                    if t == keep:
+                        t = 0
+                    if step < keep - 1:
+                        n = ring_len[U(t)]
+                        piece = ring_crc[U(t)]
+                    else:
+                        n = q - p
+                        piece = c
+                    while n > rows:
+                        h = (table[U(rows - 1), U(h & 0xFF)] ^ table[U(rows - 2), U((h >> 8) & 0xFF)]
+                             ^ table[U(rows - 3), U((h >> 16) & 0xFF)] ^ table[U(rows - 4), U(h >> 24)])
+                        n -= rows
+                    if n >= 4:
+                        h = (table[U(n - 1), U(h & 0xFF)] ^ table[U(n - 2), U((h >> 8) & 0xFF)]
+                             ^ table[U(n - 3), U((h >> 16) & 0xFF)] ^ table[U(n - 4), U(h >> 24)])
+                    else:
+                        for _ in range(n):
+                            h = table[U(0), U(h & 0xFF)] ^ (h >> 8)
+                    h ^= piece
+            out[U(at + written)] = h
             written += 1
         if q >= end:
             break
         if keep > 0:
-            slot = word % keep
-            ring_crc[slot] = table[0, c & 0xFF] ^ (c >> 8) ^ space_crc
-            ring_len[slot] = q - p + 1
+            ring_crc[U(slot)] = table[U(0), U(c & 0xFF)] ^ (c >> 8) ^ space_crc
+            ring_len[U(slot)] = q - p + 1
+            slot += 1
+            if slot == keep:
+                slot = 0
         word += 1
         p = q + 1
     return written
