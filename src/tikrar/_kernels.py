@@ -230,16 +230,16 @@ def _boundaries(data, start, end, by_words):
 def _shingle_count(data, start, end, by_words, size):
     if end == start:
         return 0
+    # Unsigned positions: no negative-index check, so the loops vectorize.
+    first, stop = np.uint64(start), np.uint64(end)
     units = 0
     if by_words:
         units = 1
-        for p in range(start, end):
-            if data[p] == _SPACE:
-                units += 1
+        for p in range(first, stop):
+            units += data[p] == _SPACE
     else:
-        for p in range(start, end):
-            if (data[p] & 0xC0) != 0x80:
-                units += 1
+        for p in range(first, stop):
+            units += (data[p] & 0xC0) != 0x80
     return 1 if units <= size else units - size + 1
 
 
