@@ -228,11 +228,13 @@ ENGINES = ("fast", "reference")
 
 
 def _split_paragraphs(splits, doc_of, span_starts, span_ends, texts, rule_texts, data, byte_starts, byte_ends,
-                      normalize_config):
+                      words, normalize_config):
     """The batch's columns with paragraph ``k`` replaced by the pieces
-    ``splits[k]`` (from :func:`boilerplate.split_furniture`), and for every
-    paragraph the prefix rule that cut it off (None for the others). The
-    normalized bytes of the pieces are appended to ``data``."""
+    ``splits[k]`` (from :func:`boilerplate.split_furniture`), for every
+    paragraph the prefix rule that cut it off (None for the others), the old
+    positions of the cut paragraphs, the new position of each old paragraph
+    (of its first piece) and the new positions of all pieces. The normalized
+    bytes of the pieces are appended to (a copy of) ``data``."""
     repeats = np.ones(len(texts), dtype=np.int64)
     order = sorted(splits)
     for k in order:
@@ -242,7 +244,9 @@ def _split_paragraphs(splits, doc_of, span_starts, span_ends, texts, rule_texts,
     new_ends = np.repeat(span_ends, repeats)
     byte_starts = np.repeat(byte_starts, repeats)
     byte_ends = np.repeat(byte_ends, repeats)
+    words = np.repeat(words, repeats)
     first = np.cumsum(repeats) - repeats
+    pieces_at: list[int] = []
     new_texts: list[str] = []
     new_rules: list[str] = []
     furniture: list[Optional[str]] = [None] * int(repeats.sum())
@@ -261,14 +265,18 @@ def _split_paragraphs(splits, doc_of, span_starts, span_ends, texts, rule_texts,
             new_texts.append(piece)
             new_rules.append(normalize(piece, RULES))
             furniture[at] = rule
-            encoded = normalize(piece, normalize_config).encode("utf-8", "surrogatepass")
+            normalized = normalize(piece, normalize_config)
+            encoded = normalized.encode("utf-8", "surrogatepass")
+            words[at] = normalized.count(" ") + 1 if normalized else 0
+            pieces_at.append(at)
             byte_starts[at], byte_ends[at] = extra_size, extra_size + len(encoded)
             extra_size += len(encoded)
             extra.append(encoded)
     new_texts.extend(texts[previous:])
     new_rules.extend(rule_texts[previous:])
     data = np.concatenate([data, np.frombuffer(b"".join(extra), dtype=np.uint8)])
-    return doc_of, new_starts, new_ends, new_texts, new_rules, data, byte_starts, byte_ends, furniture
+    return (doc_of, new_starts, new_ends, new_texts, new_rules, data, byte_starts, byte_ends, words, furniture,
+            np.asarray(order, dtype=np.int64), first, np.asarray(pieces_at, dtype=np.int64))
 
 
 @dataclass
@@ -486,41 +494,45 @@ class Deduplicator:
         data, byte_starts, byte_ends, rule_texts = views.data, views.byte_starts, views.byte_ends, views.rule_texts
         del views
         doc_of = np.repeat(np.arange(len(articles), dtype=np.int64), counts)
-        with _collector_paused():
-            texts = [article_texts[a][s:e] for a, s, e in zip(doc_of.tolist(), span_starts.tolist(), span_ends.tolist())]
-        furniture = None
-        if rule_texts is not None:
-            splits = {}
-            for k in bp.furniture_candidates(rule_texts, self._rules):
-                pieces = bp.split_furniture(texts[k], self._rules)
-                if len(pieces) > 1:
-                    splits[k] = pieces
-            if splits:
-                (doc_of, span_starts, span_ends, texts, rule_texts, data, byte_starts, byte_ends,
-                 furniture) = _split_paragraphs(splits, doc_of, span_starts, span_ends, texts, rule_texts,
-                                                data, byte_starts, byte_ends, config.normalize)
-                counts = np.bincount(doc_of, minlength=len(articles)).astype(np.int64)
+        words = _kernels.word_counts(data, byte_starts, byte_ends)
+        # The rules hold the GIL; the kernels release it. The kernels the
+        # labelling stage needs run on a second thread meanwhile, over the
+        # paragraphs before furniture prefixes are cut (the few pieces are
+        # sketched afterwards), and are waited for before any other kernel
+        # starts, so no two threads ever launch parallel kernels at once.
+        pool = future = sketch = None
+        if rule_texts is not None and len(doc_of) >= OVERLAP_MIN_PARAGRAPHS:
+            pool = ThreadPoolExecutor(1)
+            future = pool.submit(self._sketch, data, byte_starts, byte_ends, words, 1)
+        try:
+            with _collector_paused():
+                texts = [article_texts[a][s:e]
+                         for a, s, e in zip(doc_of.tolist(), span_starts.tolist(), span_ends.tolist())]
+            furniture = pieces_at = None
+            hits: list[Optional[bp.BoilerplateHit]] = [None] * len(texts)
+            if rule_texts is not None:
+                splits = {}
+                for k in bp.furniture_candidates(rule_texts, self._rules):
+                    pieces = bp.split_furniture(texts[k], self._rules)
+                    if len(pieces) > 1:
+                        splits[k] = pieces
+                if splits:
+                    (doc_of, span_starts, span_ends, texts, rule_texts, data, byte_starts, byte_ends, words,
+                     furniture, cut, first, pieces_at) = _split_paragraphs(
+                        splits, doc_of, span_starts, span_ends, texts, rule_texts, data, byte_starts, byte_ends,
+                        words, config.normalize)
+                    counts = np.bincount(doc_of, minlength=len(articles)).astype(np.int64)
+                if len(texts):
+                    hits = bp.find_boilerplate_batch(rule_texts, words, counts, self._rules, furniture)
+        finally:
+            if pool is not None:
+                sketch = future.result()
+                pool.shutdown()
+        if sketch is not None and pieces_at is not None:
+            sketch = self._splice_sketch(sketch, cut, first, pieces_at, data, byte_starts, byte_ends, words)
         total = len(texts)
         first_of_article = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64) if len(articles) else counts
         index = np.arange(total, dtype=np.int64) - first_of_article[doc_of]
-        words = _kernels.word_counts(data, byte_starts, byte_ends)
-        hits: list[Optional[bp.BoilerplateHit]] = [None] * total
-        sketch = None
-        if rule_texts is not None and total:
-            # The rules hold the GIL; the kernels release it. Run the kernels
-            # the labelling stage needs on a second thread meanwhile, and wait
-            # for them before returning, so no two threads ever launch
-            # parallel kernels at the same time.
-            pool = future = None
-            if total >= OVERLAP_MIN_PARAGRAPHS:
-                pool = ThreadPoolExecutor(1)
-                future = pool.submit(self._sketch, data, byte_starts, byte_ends, words, 1)
-            try:
-                hits = bp.find_boilerplate_batch(rule_texts, words, counts, self._rules, furniture)
-            finally:
-                if pool is not None:
-                    sketch = future.result()
-                    pool.shutdown()
         # The fast path needs no normalized strings (only their bytes).
         return _Batch(articles, doc_of, index, span_starts, span_ends, texts, [], words, hits,
                       data, byte_starts, byte_ends, sketch)
@@ -548,6 +560,30 @@ class Deduplicator:
         finally:
             numba.set_num_threads(previous)
         return _Sketch(keys, rows, hashes, set_offsets, band_keys)
+
+    def _splice_sketch(self, sketch: _Sketch, cut: np.ndarray, first: np.ndarray, pieces_at: np.ndarray, data,
+                       byte_starts, byte_ends, words) -> _Sketch:
+        """The sketch of a batch whose paragraphs ``cut`` (old positions) were
+        cut into pieces after it was made: an uncut paragraph's rows move to
+        its new position ``first[old]``, the pieces (new positions
+        ``pieces_at``) are sketched now and slotted in."""
+        total = len(words)
+        is_cut = np.zeros(len(first), dtype=bool)
+        is_cut[cut] = True
+        uncut = np.flatnonzero(~is_cut)
+        piece_sketch = self._sketch(data, byte_starts[pieces_at], byte_ends[pieces_at], words[pieces_at])
+        text_keys = np.empty(total, dtype=np.uint64)
+        text_keys[first[uncut]] = sketch.text_keys[uncut]
+        text_keys[pieces_at] = piece_sketch.text_keys
+        kept = np.flatnonzero(~is_cut[sketch.rows])
+        rows = np.concatenate([first[sketch.rows[kept]], pieces_at[piece_sketch.rows]])
+        hashes = np.concatenate([sketch.hashes, piece_sketch.hashes])
+        offsets = np.concatenate([sketch.set_offsets, sketch.set_offsets[-1] + piece_sketch.set_offsets[1:]])
+        members = np.concatenate([kept, len(sketch.rows) + np.arange(len(piece_sketch.rows), dtype=np.int64)])
+        order = np.argsort(rows, kind="stable")
+        hashes, offsets = _kernels.gather_sets(hashes, offsets, members[order])
+        band_keys = np.concatenate([sketch.band_keys, piece_sketch.band_keys], axis=1)[:, members[order]]
+        return _Sketch(text_keys, rows[order], hashes, offsets, np.ascontiguousarray(band_keys))
 
     def _exact_first(self, batch: _Batch, first_id: int, direct: np.ndarray) -> np.ndarray:
         """Global id of the first paragraph with the same normalized text
