@@ -269,12 +269,35 @@ def _word_shingle_crcs(data, start, end, size, table, out, at, ring_crc, ring_le
     slot = 0
     p = start
     while True:
+        # Eight bytes at a time: a byte is a space exactly when it is zero
+        # after xor with 0x20 in every lane; the lowest such lane is found
+        # by a multiply that turns its bit into its index.
         q = p
-        while q < end and data[U(q)] != _SPACE:
-            q += 1
+        while q + 8 <= end:
+            x8 = U(0)
+            for i in range(8):
+                x8 |= U(data[U(q + i)]) << U(8 * i)
+            y8 = x8 ^ U(0x2020202020202020)
+            z8 = ~(((y8 & U(0x7F7F7F7F7F7F7F7F)) + U(0x7F7F7F7F7F7F7F7F)) | y8 | U(0x7F7F7F7F7F7F7F7F))
+            if z8:
+                lowest = (z8 & (~z8 + U(1))) >> U(7)
+                q += np.int64((lowest * U(0x0001020304050607)) >> U(56))
+                break
+            q += 8
+        else:
+            while q < end and data[U(q)] != _SPACE:
+                q += 1
         c = 0xFFFFFFFF
         x = p
-        while x + 4 <= q:
+        while x + 8 <= q:
+            lo = c ^ (np.int64(data[U(x)]) | (np.int64(data[U(x + 1)]) << 8)
+                      | (np.int64(data[U(x + 2)]) << 16) | (np.int64(data[U(x + 3)]) << 24))
+            c = (table[U(7), U(lo & 0xFF)] ^ table[U(6), U((lo >> 8) & 0xFF)]
+                 ^ table[U(5), U((lo >> 16) & 0xFF)] ^ table[U(4), U(lo >> 24)]
+                 ^ table[U(3), U(data[U(x + 4)])] ^ table[U(2), U(data[U(x + 5)])]
+                 ^ table[U(1), U(data[U(x + 6)])] ^ table[U(0), U(data[U(x + 7)])])
+            x += 8
+        if x + 4 <= q:
             c = (table[U(3), U((c ^ data[U(x)]) & 0xFF)]
                  ^ table[U(2), U(((c >> 8) ^ data[U(x + 1)]) & 0xFF)]
                  ^ table[U(1), U(((c >> 16) ^ data[U(x + 2)]) & 0xFF)]
@@ -467,8 +490,7 @@ def shingle_hash_sets(data, starts, ends, by_words, size, table):
     for k in prange(n):
         base = raw_offsets[k]
         out = set_offsets[k]
-        for i in range(distinct[k]):
-            hashes[out + i] = raw[base + i]
+        hashes[out : out + distinct[k]] = raw[base : base + distinct[k]]
     return hashes, set_offsets
 
 
