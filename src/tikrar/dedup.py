@@ -468,9 +468,12 @@ class Deduplicator:
                 if on_error == "raise":
                     raise
                 skipped.append(SkippedArticle(err.location, err.problem))
-        batch = self._prepare(batch_articles)
-        records = self._label(batch)
-        records = self._apply_corpus_boilerplate(batch, records)
+        # A batch makes millions of small acyclic objects; the cyclic
+        # collector would scan the growing heap again and again meanwhile.
+        with _collector_paused():
+            batch = self._prepare(batch_articles)
+            records = self._label(batch)
+            records = self._apply_corpus_boilerplate(batch, records)
         return Report(records, articles=len(batch_articles), skipped=skipped)
 
     # -- stages -------------------------------------------------------------
