@@ -446,6 +446,17 @@ def shingle_hash_sets(data, starts, ends, by_words, size, table):
     Shingles are word ``size``-grams (words split on U+0020 as ``str.split(" ")``
     does) or code-point ``size``-grams; a paragraph of at most ``size`` units
     is one shingle, an empty one none. Returns CSR ``(hashes, set_offsets)``.
+
+    >>> import zlib
+    >>> text = "أ ب ج د أ ب ج"
+    >>> data = np.frombuffer(text.encode(), dtype=np.uint8)
+    >>> hashes, offsets = shingle_hash_sets(
+    ...     data, np.array([0, 0]), np.array([len(data), 0]), True, 3, CRC_TABLE)
+    >>> offsets.tolist()
+    [0, 4, 4]
+    >>> shingles = {"أ ب ج", "ب ج د", "ج د أ", "د أ ب"}
+    >>> hashes.tolist() == sorted(zlib.crc32(s.encode()) for s in shingles)
+    True
     """
     n = starts.shape[0]
     counts = np.empty(n, dtype=np.int64)
