@@ -207,8 +207,9 @@ class _RulePlan:
         self.prefix_by_name = {r.name: r for r in self.prefix_rules}
         rules = tuple(r for r in rules if not r.prefix)
         self.limits = sorted({r.max_words for r in rules if r.max_words is not None})
-        # any_rule[k]: one pattern found wherever a rule of bucket k could
-        # match (None: no rule there; False: the patterns cannot be joined).
+        # any_rule[k]: one pattern matching (at the start) wherever a rule of
+        # bucket k anchored at the start, or a prefix rule, could match (None:
+        # no such rule; False: the patterns cannot be joined).
         self.any_rule: list = []
         # buckets[k]: rules allowing paragraphs longer than limits[k - 1] words.
         self.buckets = []
@@ -224,8 +225,10 @@ class _RulePlan:
             others = [entry for entry in bucket if not _anchored(entry[0].pattern)]
             prefilter = _any_of([rule.pattern for rule, *_ in anchored])
             self.buckets.append((prefilter, bucket, others if prefilter is not None else bucket))
-            joined = _any_of([rule.pattern for rule, *_ in anchored])
-            self.any_rule.append(joined if joined is not None or not anchored else False)
+            # Prefix rules are matched at the start too, at any length.
+            starts = [rule.pattern for rule, *_ in anchored] + [rule.pattern for rule in self.prefix_rules]
+            joined = _any_of(starts)
+            self.any_rule.append(joined if joined is not None or not starts else False)
         # Unanchored rules are searched one by one (joined, the engine would
         # try every alternative at every position), each over the paragraphs
         # short enough for it.
@@ -412,15 +415,17 @@ def find_boilerplate_batch(
     article_sizes: Sequence[int],
     rules: Iterable[Rule],
     furniture: Optional[Sequence[Optional[str]]] = None,
+    maybe: Optional[np.ndarray] = None,
 ) -> list[Optional[BoilerplateHit]]:
     """:func:`find_boilerplate` of many articles at once: the paragraphs of
     article ``a`` are the next ``article_sizes[a]`` entries (``furniture``
     runs over the whole batch).
 
     Equal to calling :func:`find_boilerplate` article by article, several
-    times faster: one search per paragraph with all the rules that can apply
-    to its length joined into one pattern picks the few paragraphs any rule
-    could match, and only the articles holding them are looked at closely.
+    times faster: :func:`may_match` picks the few paragraphs any rule could
+    match, and only the articles holding them are looked at closely.
+    ``maybe``: that selection when it is already known (any superset of it
+    gives the same hits).
 
     >>> texts = [normalize(t, RULES) for t in ["خبر طويل", "// انتهى //", "نص", "اقرأ أيضا"]]
     >>> [h and h.reason for h in find_boilerplate_batch(texts, [2, 2, 1, 2], [2, 2], default_rules())]
@@ -435,7 +440,48 @@ def find_boilerplate_batch(
     hits: list[Optional[BoilerplateHit]] = [None] * count
     if count == 0:
         return hits
+    if maybe is None:
+        maybe = may_match(rule_texts, words, rules)
+    elif len(maybe) != count:
+        raise ValueError(f"{count} paragraphs but {len(maybe)} entries in maybe")
+    maybe = np.array(maybe, dtype=bool)
+    if furniture is not None:
+        if len(furniture) != count:
+            raise ValueError(f"{count} paragraphs but {len(furniture)} furniture entries")
+        maybe[[k for k, name in enumerate(furniture) if name is not None]] = True
+    if not maybe.any():
+        return hits
+    bounds = np.zeros(len(sizes) + 1, dtype=np.int64)
+    np.cumsum(sizes, out=bounds[1:])
+    article_of = np.repeat(np.arange(len(sizes)), sizes)
+    word_list = words.tolist()
+    for article in np.unique(article_of[maybe]).tolist():
+        lo, hi = int(bounds[article]), int(bounds[article + 1])
+        found = _article_hits(rule_texts[lo:hi], word_list[lo:hi], plan, maybe[lo:hi].tolist(),
+                              furniture[lo:hi] if furniture is not None else None)
+        hits[lo:hi] = found
+    return hits
+
+
+def may_match(rule_texts: Sequence[str], word_counts: Sequence[int], rules: Iterable[Rule]) -> np.ndarray:
+    """Which paragraphs a phrase rule or a prefix rule may match: a mask
+    holding every paragraph one of them does match (and a few more). One
+    pass over the batch: the rules anchored at the start that can apply to a
+    paragraph's length, and the prefix rules, are tried together in one
+    match per paragraph; the others are searched over all paragraphs joined
+    by newlines, on a second thread for a large batch.
+
+    >>> may_match([rule_view("// انتهى //"), rule_view("خبر عن الطقس")], [2, 3], default_rules()).tolist()
+    [True, False]
+    """
+    plan = _plan(rules)
+    count = len(rule_texts)
+    words = np.asarray(word_counts, dtype=np.int64)
+    if len(words) != count:
+        raise ValueError(f"{count} paragraphs but {len(words)} word counts")
     maybe = np.zeros(count, dtype=bool)
+    if count == 0:
+        return maybe
     scan = None
     one_by_one = plan.unanchored
     if count >= PARALLEL_SCAN_MIN_PARAGRAPHS:
@@ -453,6 +499,7 @@ def find_boilerplate_batch(
         found = map(search, [rule_texts[k] for k in rows.tolist()])
         maybe[rows[np.fromiter((m is not None for m in found), dtype=bool, count=len(rows))]] = True
     bucket_of = np.searchsorted(np.asarray(plan.limits, dtype=np.int64), words, side="left")
+    openings = _openings(rule_texts)
     for bucket, joined in enumerate(plan.any_rule):
         if joined is None:
             continue
@@ -462,26 +509,40 @@ def find_boilerplate_batch(
         if joined is False:
             maybe[rows] = True
             continue
+        # Paragraphs sharing their first characters share the answer to
+        # "could a match start like this?" (a partial match of the opening):
+        # asked once per distinct opening, it spares most paragraphs the
+        # full match.
+        distinct, first, group = np.unique(openings[rows], return_index=True, return_inverse=True)
+        possible = np.fromiter(
+            (joined.match(rule_texts[k][:OPENING_CHARS], partial=True) is not None for k in rows[first].tolist()),
+            dtype=bool, count=len(distinct),
+        )
+        rows = rows[possible[group.ravel()]]
         found = map(joined.match, [rule_texts[k] for k in rows.tolist()])
         maybe[rows[np.fromiter((m is not None for m in found), dtype=bool, count=len(rows))]] = True
     if scan is not None:
         maybe |= scan.result()
-    if furniture is not None:
-        if len(furniture) != count:
-            raise ValueError(f"{count} paragraphs but {len(furniture)} furniture entries")
-        maybe[[k for k, name in enumerate(furniture) if name is not None]] = True
-    if not maybe.any():
-        return hits
-    bounds = np.zeros(len(sizes) + 1, dtype=np.int64)
-    np.cumsum(sizes, out=bounds[1:])
-    article_of = np.repeat(np.arange(len(sizes)), sizes)
-    word_list = words.tolist()
-    for article in np.unique(article_of[maybe]).tolist():
-        lo, hi = int(bounds[article]), int(bounds[article + 1])
-        found = _article_hits(rule_texts[lo:hi], word_list[lo:hi], plan, maybe[lo:hi].tolist(),
-                              furniture[lo:hi] if furniture is not None else None)
-        hits[lo:hi] = found
-    return hits
+    return maybe
+
+
+#: Characters of a paragraph's opening (see :func:`may_match`).
+OPENING_CHARS = 3
+_NO_CHARACTER = 0x1FFFFF  # above every code point: the text is shorter
+
+
+def _openings(texts: Sequence[str]) -> np.ndarray:
+    """Each text's first :data:`OPENING_CHARS` characters packed into one
+    integer (equal integers, equal openings; a shorter text is padded with
+    a value no character has)."""
+    heads = np.array([t[:OPENING_CHARS] for t in texts], dtype=f"<U{OPENING_CHARS}")
+    points = heads.view(np.uint32).reshape(len(texts), OPENING_CHARS).astype(np.uint64)
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    packed = np.zeros(len(texts), dtype=np.uint64)
+    for position in range(OPENING_CHARS):
+        column = np.where(lengths > position, points[:, position], np.uint64(_NO_CHARACTER))
+        packed = (packed << np.uint64(21)) | column
+    return packed
 
 
 def _article_hits(
@@ -562,9 +623,10 @@ PREFIX_MIN_REST_WORDS = 5
 _TRAILING_EDGE = regex.compile(f"[{_SEGMENT_EDGE}]+$")
 
 
-def furniture_candidates(rule_texts: Sequence[str], rules: Iterable[Rule]) -> list[int]:
+def furniture_candidates(rule_texts: Sequence[str], rules: Iterable[Rule], among: Optional[np.ndarray] = None) -> list[int]:
     """Positions of the paragraphs (by their ``rules`` view) that a prefix
-    rule may cut: those :func:`split_furniture` must look at.
+    rule may cut: those :func:`split_furniture` must look at. ``among``: a
+    mask to look in, such as :func:`may_match` gives (it holds them all).
 
     >>> furniture_candidates([rule_view("Next Previous خبر"), rule_view("خبر")], default_rules())
     [0]
@@ -572,9 +634,11 @@ def furniture_candidates(rule_texts: Sequence[str], rules: Iterable[Rule]) -> li
     plan = _plan(rules)
     if not plan.prefix_rules:
         return []
+    rows = range(len(rule_texts)) if among is None else np.flatnonzero(among).tolist()
     if plan.prefix_any is None:
-        return list(range(len(rule_texts)))
-    return [k for k, found in enumerate(map(plan.prefix_any.match, rule_texts)) if found is not None]
+        return list(rows)
+    match = plan.prefix_any.match
+    return [k for k in rows if match(rule_texts[k]) is not None]
 
 
 def split_furniture(text: str, rules: Iterable[Rule]) -> list[tuple[int, int, Optional[str]]]:

@@ -514,8 +514,9 @@ class Deduplicator:
             furniture = pieces_at = None
             hits: list[Optional[bp.BoilerplateHit]] = [None] * len(texts)
             if rule_texts is not None:
+                maybe = bp.may_match(rule_texts, words, self._rules)
                 splits = {}
-                for k in bp.furniture_candidates(rule_texts, self._rules):
+                for k in bp.furniture_candidates(rule_texts, self._rules, among=maybe):
                     pieces = bp.split_furniture(texts[k], self._rules)
                     if len(pieces) > 1:
                         splits[k] = pieces
@@ -525,8 +526,11 @@ class Deduplicator:
                         splits, doc_of, span_starts, span_ends, texts, rule_texts, data, byte_starts, byte_ends,
                         words, config.normalize)
                     counts = np.bincount(doc_of, minlength=len(articles)).astype(np.int64)
+                    # Uncut paragraphs keep their answer; the pieces are looked at.
+                    maybe = np.repeat(maybe, np.diff(np.append(first, len(texts))))
+                    maybe[pieces_at] = True
                 if len(texts):
-                    hits = bp.find_boilerplate_batch(rule_texts, words, counts, self._rules, furniture)
+                    hits = bp.find_boilerplate_batch(rule_texts, words, counts, self._rules, furniture, maybe)
         finally:
             if pool is not None:
                 sketch = future.result()
