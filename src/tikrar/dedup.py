@@ -354,13 +354,16 @@ _tuple_new = tuple.__new__
 @dataclass
 class _Sketch:
     """Text keys of every paragraph, and shingle sets and band keys of the
-    ``rows`` that may go to LSH (non-empty, at least ``short_words`` words)."""
+    ``rows`` that may go to LSH (non-empty, at least ``short_words`` words):
+    row ``rows[i]``'s set and band keys are number ``columns[i]`` (``i``
+    when ``columns`` is None) of the CSR sets and of ``band_keys``."""
 
     text_keys: np.ndarray
     rows: np.ndarray
     hashes: np.ndarray
     set_offsets: np.ndarray
     band_keys: np.ndarray
+    columns: Optional[np.ndarray] = None
 
 
 #: From this many paragraphs on, a batch's kernels run on a second thread
@@ -588,9 +591,8 @@ class Deduplicator:
         offsets = np.concatenate([sketch.set_offsets, sketch.set_offsets[-1] + piece_sketch.set_offsets[1:]])
         members = np.concatenate([kept, len(sketch.rows) + np.arange(len(piece_sketch.rows), dtype=np.int64)])
         order = np.argsort(rows, kind="stable")
-        hashes, offsets = _kernels.gather_sets(hashes, offsets, members[order])
-        band_keys = np.concatenate([sketch.band_keys, piece_sketch.band_keys], axis=1)[:, members[order]]
-        return _Sketch(text_keys, rows[order], hashes, offsets, np.ascontiguousarray(band_keys))
+        band_keys = np.concatenate([sketch.band_keys, piece_sketch.band_keys], axis=1)
+        return _Sketch(text_keys, rows[order], hashes, offsets, band_keys, members[order])
 
     def _exact_first(self, batch: _Batch, first_id: int, direct: np.ndarray) -> np.ndarray:
         """Global id of the first paragraph with the same normalized text
@@ -635,6 +637,8 @@ class Deduplicator:
         if len(rows) and sketch is not None:
             # Eligible rows are a subset of the rows sketched ahead.
             at = np.searchsorted(sketch.rows, rows)
+            if sketch.columns is not None:
+                at = sketch.columns[at]
             hashes, set_offsets = _kernels.gather_sets(sketch.hashes, sketch.set_offsets, at)
         elif len(rows):
             hashes, set_offsets = _kernels.shingle_hash_sets(
