@@ -597,15 +597,100 @@ def band_keys_of_signatures(sigs, bands, rows, multipliers):
 # 32 bits above its 32-bit id, so a plain sort orders by (key, id).
 
 _LOW32 = np.uint64(0xFFFFFFFF)
+#: Widest digit of the radix sorts: 2**11 counters stay in the L1 cache.
+_DIGIT_BITS_MAX = 11
+
+
+@njit(cache=True, nogil=True)
+def _sort_by_high32(values, scratch, varying):
+    """Stable sort of ``values`` by their high 32 bits (LSD radix); True
+    when the result ended up in ``scratch``, False when in ``values``.
+
+    ``varying`` has a bit set for each high bit (0 .. 31) that differs
+    between some two values, for example the OR of ``(v ^ values[0]) >> 32``;
+    only the span of those bits is sorted on. ``scratch`` is as long as
+    ``values``.
+
+    When values with equal high bits come in increasing order of their low
+    32 bits, stability makes the result the plain sorted order of the
+    ``uint64`` values.
+    """
+    n = values.shape[0]
+    if n < 2 or varying == 0:
+        return False
+    low = 0
+    while (varying >> np.uint64(low)) & np.uint64(1) == 0:
+        low += 1
+    high = 31
+    while (varying >> np.uint64(high)) & np.uint64(1) == 0:
+        high -= 1
+    span = high - low + 1
+    passes = (span + _DIGIT_BITS_MAX - 1) // _DIGIT_BITS_MAX
+    bits = (span + passes - 1) // passes
+    radix = 1 << bits
+    mask = np.uint64(radix - 1)
+    base = np.uint64(32 + low)
+    counts = np.zeros((passes, radix), dtype=np.int64)
+    for r in range(n):
+        digits = values[r] >> base
+        for p in range(passes):
+            counts[p, (digits >> np.uint64(p * bits)) & mask] += 1
+    source = values
+    target = scratch
+    moved = False
+    for p in range(passes):
+        shift = base + np.uint64(p * bits)
+        # A digit on which every value agrees leaves the order as it is.
+        if counts[p, (source[0] >> shift) & mask] == n:
+            continue
+        total = 0
+        for d in range(radix):
+            here = counts[p, d]
+            counts[p, d] = total
+            total += here
+        for r in range(n):
+            v = source[r]
+            d = (v >> shift) & mask
+            target[counts[p, d]] = v
+            counts[p, d] += 1
+        source, target = target, source
+        moved = not moved
+    return moved
 
 
 @njit(cache=True, nogil=True)
 def pack_band(keys, ids):
-    """Members of one band: ``(key >> 32) << 32 | id``, sorted."""
-    out = np.empty(keys.shape[0], dtype=np.uint64)
-    for r in range(keys.shape[0]):
-        out[r] = (keys[r] & ~_LOW32) | np.uint64(ids[r])
-    out.sort()
+    """Members of one band: ``(key >> 32) << 32 | id``, sorted.
+
+    Ids in non-decreasing order (as :class:`tikrar.index.LSHIndex` passes
+    them) take a radix sort on the key bits alone; any other order falls
+    back to a comparison sort. Both give the plain sorted order.
+
+    >>> keys = np.array([7 << 32, 3 << 32, 7 << 32 | 5], dtype=np.uint64)
+    >>> [(int(m >> 32), int(m & 0xFFFFFFFF)) for m in pack_band(keys, np.array([4, 8, 9], dtype=np.uint32))]
+    [(3, 8), (7, 4), (7, 9)]
+    """
+    n = keys.shape[0]
+    out = np.empty(n, dtype=np.uint64)
+    if n == 0:
+        return out
+    first = keys[0] & ~_LOW32
+    varying = np.uint64(0)
+    in_order = True
+    previous = ids[0]
+    for r in range(n):
+        high = keys[r] & ~_LOW32
+        varying |= high ^ first
+        out[r] = high | np.uint64(ids[r])
+        if ids[r] < previous:
+            in_order = False
+        previous = ids[r]
+    if not in_order:
+        out.sort()
+        return out
+    scratch = np.empty(n, dtype=np.uint64)
+    if _sort_by_high32(out, scratch, varying >> np.uint64(32)):
+        return scratch
     return out
 
 
@@ -644,13 +729,123 @@ def _bucket_scan(old, old_size, new, window, out):
 
 @njit(cache=True, nogil=True)
 def band_pairs(old, old_size, new, window):
-    """Candidate pairs ``(earlier, later)`` of one band; ``new`` from :func:`pack_band`."""
+    """Candidate pairs ``(earlier, later)`` of one band, grouped by bucket;
+    ``new`` from :func:`pack_band`, ``old[:old_size]`` the band's members so
+    far (:func:`band_pair_codes` gives the same pairs sorted).
+
+    >>> new = pack_band(np.array([1 << 32, 1 << 32, 2 << 32], dtype=np.uint64), np.array([5, 6, 7], dtype=np.uint32))
+    >>> old = pack_band(np.array([1 << 32], dtype=np.uint64), np.array([2], dtype=np.uint32))
+    >>> band_pairs(old, 1, new, 8).tolist()
+    [[2, 5], [2, 6], [5, 6]]
+    """
     empty = np.empty((0, 2), dtype=np.int64)
     count = _bucket_scan(old, old_size, new, window, empty)
     out = np.empty((count, 2), dtype=np.int64)
     if count:
         _bucket_scan(old, old_size, new, window, out)
     return out
+
+
+@njit(cache=True, nogil=True)
+def band_pair_codes(old, old_size, new, window):
+    """The pairs of :func:`band_pairs` as codes ``earlier << 32 | later``,
+    sorted and distinct.
+
+    Pairs are written earlier member by earlier member, each one's later
+    partners in increasing order (a bucket holds its members by id), so a
+    stable sort on the earlier id alone sorts them completely. A pair of ids
+    shares at most one bucket of a band, so no code repeats.
+
+    >>> new = pack_band(np.array([9 << 32, 1 << 32, 1 << 32, 9 << 32], dtype=np.uint64),
+    ...                 np.array([5, 6, 7, 8], dtype=np.uint32))
+    >>> old = pack_band(np.array([9 << 32], dtype=np.uint64), np.array([2], dtype=np.uint32))
+    >>> [(int(c >> 32), int(c & 0xFFFFFFFF)) for c in band_pair_codes(old, 1, new, 8)]
+    [(2, 5), (2, 8), (5, 8), (6, 7)]
+    """
+    m = new.shape[0]
+    held = old[:old_size]
+    codes = np.empty(m // 2 + 16, dtype=np.uint64)
+    count = 0
+    reference = np.uint64(0)
+    varying = np.uint64(0)
+    s = 0
+    while s < m:
+        bucket = new[s] & ~_LOW32
+        t = s + 1
+        while t < m and (new[t] & ~_LOW32) == bucket:
+            t += 1
+        if t - s == 1 and old_size == 0:
+            s = t
+            continue
+        lo = np.searchsorted(held, bucket, side="left")
+        hi = np.searchsorted(held, bucket | _LOW32, side="right")
+        olds = hi - lo
+        size = olds + (t - s)
+        # Member i of the bucket (old ones first) pairs with the new members
+        # among the next ``window``; old members further back pair with none.
+        for i in range(max(0, olds - window), size - 1):
+            first = max(i + 1, olds)
+            last = min(i + window, size - 1)
+            if i < olds:
+                earlier = (held[lo + i] & _LOW32) << np.uint64(32)
+            else:
+                earlier = (new[s + i - olds] & _LOW32) << np.uint64(32)
+            if count == 0:
+                reference = earlier
+            varying |= earlier ^ reference
+            need = count + last - first + 1
+            if need > codes.shape[0]:
+                grown = np.empty(max(need, 2 * codes.shape[0]), dtype=np.uint64)
+                grown[:count] = codes[:count]
+                codes = grown
+            for j in range(first - olds + s, last - olds + s + 1):
+                codes[count] = earlier | (new[j] & _LOW32)
+                count += 1
+        s = t
+    scratch = np.empty(count, dtype=np.uint64)
+    if _sort_by_high32(codes[:count], scratch, varying >> np.uint64(32)):
+        return scratch
+    if count == codes.shape[0]:
+        return codes
+    return codes[:count].copy()
+
+
+@njit(cache=True, nogil=True)
+def union_sorted(a, b):
+    """Sorted distinct values of two sorted distinct ``uint64`` arrays.
+
+    >>> union_sorted(np.array([1, 4, 9], dtype=np.uint64), np.array([4, 5], dtype=np.uint64)).tolist()
+    [1, 4, 5, 9]
+    """
+    na = a.shape[0]
+    nb = b.shape[0]
+    out = np.empty(na + nb, dtype=np.uint64)
+    i = 0
+    j = 0
+    w = 0
+    while i < na and j < nb:
+        x = a[i]
+        y = b[j]
+        if x <= y:
+            out[w] = x
+            i += 1
+            if x == y:
+                j += 1
+        else:
+            out[w] = y
+            j += 1
+        w += 1
+    while i < na:
+        out[w] = a[i]
+        i += 1
+        w += 1
+    while j < nb:
+        out[w] = b[j]
+        j += 1
+        w += 1
+    if w == na + nb:
+        return out
+    return out[:w].copy()
 
 
 @njit(cache=True, nogil=True)

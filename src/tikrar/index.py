@@ -165,6 +165,19 @@ _PARALLEL_MIN_KEYS = 200_000
 MAX_ID = 2**32 - 1
 
 
+def _union_of_sorted(arrays: list[np.ndarray], mapper) -> np.ndarray:
+    """Sorted distinct values of sorted distinct ``uint64`` arrays, merged
+    two by two (``mapper`` runs each round's merges, on a pool or not)."""
+    if not arrays:
+        return np.zeros(0, dtype=np.uint64)
+    while len(arrays) > 1:
+        merged = list(mapper(_kernels.union_sorted, arrays[0:-1:2], arrays[1::2]))
+        if len(arrays) % 2:
+            merged.append(arrays[-1])
+        arrays = merged
+    return arrays[0]
+
+
 class LSHIndex:
     """Band keys of every paragraph added so far; yields candidate pairs.
 
@@ -226,23 +239,25 @@ class LSHIndex:
 
         def one_band(band: int) -> np.ndarray:
             members = _kernels.pack_band(keys[band], new_ids)
-            pairs = _kernels.band_pairs(self._members[band], old_size, members, self.window)
+            # The band's pairs as distinct sorted codes, made distinct band by
+            # band: near-identical paragraphs collide in most bands, and
+            # keeping every band's copy of their pairs until the end would
+            # multiply memory by ``bands``.
+            codes = _kernels.band_pair_codes(self._members[band], old_size, members, self.window)
             self._reserve(band, old_size + len(ids))
             _kernels.merge_sorted_into(self._members[band], old_size, members)
-            # One code per pair, made distinct band by band: near-identical
-            # paragraphs collide in most bands, and keeping every band's copy
-            # of their pairs until the end would multiply memory by ``bands``.
-            return np.unique((pairs[:, 0].astype(np.uint64) << np.uint64(32)) | pairs[:, 1].astype(np.uint64))
+            return codes
 
         if THREADS > 1 and keys.size >= _PARALLEL_MIN_KEYS:
             with ThreadPoolExecutor(THREADS) as pool:
                 found = list(pool.map(one_band, range(self.bands)))
+                codes = _union_of_sorted(found, pool.map)
         else:
             found = [one_band(band) for band in range(self.bands)]
+            codes = _union_of_sorted(found, map)
+        del found
         self._size += len(ids)
         self._last_id = int(ids[-1])
-        codes = np.unique(np.concatenate(found))
-        del found
         out = np.empty((len(codes), 2), dtype=np.int64)
         out[:, 0] = (codes >> np.uint64(32)).astype(np.int64)
         out[:, 1] = (codes & np.uint64(MAX_ID)).astype(np.int64)
