@@ -864,7 +864,13 @@ def union_sorted(a, b):
 @njit(cache=True, nogil=True)
 def merge_sorted_into(held, old_size, new):
     """Merge sorted ``new`` into sorted ``held[:old_size]`` in place, from the
-    back (``held`` has room for both)."""
+    back (``held`` has room for both).
+
+    >>> held = np.array([2, 8, 0, 0], dtype=np.uint64)
+    >>> merge_sorted_into(held, 2, np.array([5, 9], dtype=np.uint64))
+    >>> held.tolist()
+    [2, 5, 8, 9]
+    """
     i = old_size - 1
     j = new.shape[0] - 1
     w = old_size + new.shape[0] - 1
@@ -881,7 +887,13 @@ def merge_sorted_into(held, old_size, new):
 @njit(cache=True, nogil=True)
 def merge_into(keys, ids, old_size, new_keys, new_ids):
     """Merge sorted new keys (with their ids) into ``keys[:old_size]`` in
-    place, from the back; on equal keys old entries stay first."""
+    place, from the back; on equal keys old entries stay first.
+
+    >>> keys, ids = np.array([3, 7, 0], dtype=np.uint64), np.array([10, 11, 0], dtype=np.uint32)
+    >>> merge_into(keys, ids, 2, np.array([3], dtype=np.uint64), np.array([12], dtype=np.uint32))
+    >>> keys.tolist(), ids.tolist()
+    ([3, 3, 7], [10, 12, 11])
+    """
     i = old_size - 1
     j = new_keys.shape[0] - 1
     w = old_size + new_keys.shape[0] - 1
