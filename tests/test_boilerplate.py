@@ -450,13 +450,13 @@ def test_split_furniture_spans_and_custom_prefix_rules():
         Rule("bad", "^x", prefix=True, heading=True)
 
 
-@pytest.mark.parametrize("scan_on_a_thread_from", [0, 10**9])
-def test_batch_rules_agree_with_article_by_article_on_tricky_patterns(scan_on_a_thread_from, monkeypatch):
+@pytest.mark.parametrize("joined_scan_from", [0, 10**9])
+def test_batch_rules_agree_with_article_by_article_on_tricky_patterns(joined_scan_from, monkeypatch):
     import random
 
     import tikrar.boilerplate
 
-    monkeypatch.setattr(tikrar.boilerplate, "PARALLEL_SCAN_MIN_PARAGRAPHS", scan_on_a_thread_from)
+    monkeypatch.setattr(tikrar.boilerplate, "JOINED_SCAN_MIN_PARAGRAPHS", joined_scan_from)
 
     from tikrar.boilerplate import find_boilerplate_batch
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import json
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
 from importlib import resources
@@ -250,8 +249,8 @@ class _RulePlan:
 
 
 #: From this many paragraphs on, the rules not anchored at the start are
-#: searched on a second thread (see :func:`find_boilerplate_batch`).
-PARALLEL_SCAN_MIN_PARAGRAPHS = 20_000
+#: searched once over the joined paragraphs (see :func:`may_match`).
+JOINED_SCAN_MIN_PARAGRAPHS = 20_000
 # Constructs that could find no match at a place in a line of newline-joined
 # paragraphs where the paragraph alone has one: lookarounds (they would see
 # the neighbouring lines), absolute anchors, atomic groups and possessive
@@ -292,7 +291,7 @@ def _scan_unanchored(scanners: list, rule_texts: Sequence[str], words: np.ndarra
         line_starts = np.zeros(len(texts), dtype=np.int64)
         np.cumsum(lengths[:-1] + 1, out=line_starts[1:])
         joined = "\n".join(texts)
-        starts = np.fromiter((m.start() for m in scanner.finditer(joined, overlapped=True, concurrent=True)),
+        starts = np.fromiter((m.start() for m in scanner.finditer(joined, overlapped=True)),
                              dtype=np.int64)
         maybe[rows[np.searchsorted(line_starts, starts, side="right") - 1]] = True
     return maybe
@@ -469,7 +468,7 @@ def may_match(rule_texts: Sequence[str], word_counts: Sequence[int], rules: Iter
     pass over the batch: the rules anchored at the start that can apply to a
     paragraph's length, and the prefix rules, are tried together in one
     match per paragraph; the others are searched over all paragraphs joined
-    by newlines, on a second thread for a large batch.
+    by newlines when the batch is large.
 
     >>> may_match([rule_view("// انتهى //"), rule_view("خبر عن الطقس")], [2, 3], default_rules()).tolist()
     [True, False]
@@ -482,18 +481,14 @@ def may_match(rule_texts: Sequence[str], word_counts: Sequence[int], rules: Iter
     maybe = np.zeros(count, dtype=bool)
     if count == 0:
         return maybe
-    scan = None
     one_by_one = plan.unanchored
-    if count >= PARALLEL_SCAN_MIN_PARAGRAPHS:
-        # Rules that can be searched over the joined paragraphs are, on a
-        # second thread that does not hold the GIL while it scans, while this
-        # one tries the anchored rules.
+    if count >= JOINED_SCAN_MIN_PARAGRAPHS:
+        # One search over the joined paragraphs costs less than a call per
+        # paragraph, for the rules where it finds the same paragraphs.
         scanners = [(scanner, limit) for scanner, limit in plan.unanchored_joined if scanner is not None]
         one_by_one = [entry for entry, (scanner, _) in zip(plan.unanchored, plan.unanchored_joined) if scanner is None]
         if scanners:
-            pool = ThreadPoolExecutor(1)
-            scan = pool.submit(_scan_unanchored, scanners, rule_texts, words)
-            pool.shutdown(wait=False)
+            maybe |= _scan_unanchored(scanners, rule_texts, words)
     for search, max_words in one_by_one:
         rows = np.flatnonzero(words <= max_words) if max_words is not None else np.arange(count)
         found = map(search, [rule_texts[k] for k in rows.tolist()])
@@ -521,8 +516,6 @@ def may_match(rule_texts: Sequence[str], word_counts: Sequence[int], rules: Iter
         rows = rows[possible[group.ravel()]]
         found = map(joined.match, [rule_texts[k] for k in rows.tolist()])
         maybe[rows[np.fromiter((m is not None for m in found), dtype=bool, count=len(rows))]] = True
-    if scan is not None:
-        maybe |= scan.result()
     return maybe
 
 
