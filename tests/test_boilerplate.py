@@ -489,3 +489,33 @@ def test_batch_rules_agree_with_article_by_article_on_tricky_patterns(joined_sca
     reasons = {hit.reason for hit in got if hit is not None}
     assert {"alt_anywhere", "inline_flag", "caret_inside", "ends_line", "lookbehind", "short_line", "late_word",
             "after:list_heading", "wire_end"} <= reasons
+
+
+@pytest.mark.parametrize(
+    "pattern, matching",
+    [
+        ("(?:للتواصل مع (?:الكاتب|الكاتبه)|لمراسله (?:الكاتب|المحرر))", ["ارسل للتواصل مع الكاتبه الان", "لمراسله المحرر"]),
+        ("(?:انقر|اضغط) (?:هنا|علي الرابط)\\W*$", ["لقراءه الحوار اضغط علي الرابط", "انقر هنا.."]),
+        ("^zzz|صفقه قياسيه", ["zzz", "ابرم صفقه قياسيه"]),
+        ("(?:بالرمز|\\b\\d{5,6} ?-? ?(?:stc|mobily)\\b)", ["88591 - stc", "تبدا بالرمز 41"]),
+        ("(?:ab)+c|x(?:yz){2,}", ["ababc", "xyzyz"]),
+        ("(?<!ال)بث مباشر", ["بث مباشر الان"]),
+    ],
+)
+def test_required_literals_are_in_every_match(pattern, matching):
+    import regex
+
+    from tikrar.boilerplate import required_literals
+
+    literals = required_literals(pattern)
+    assert literals
+    for text in matching:
+        assert regex.search(pattern, text) is not None
+        assert any(literal in text for literal in literals), (pattern, text, literals)
+
+
+def test_required_literals_refuse_what_they_cannot_promise():
+    from tikrar.boilerplate import required_literals
+
+    for pattern in ["(?i)abc", "\\d+", "a?b?", "(?:ab)*", "x\\p{L}y", "[ab]c|d", "(?=abc)"]:
+        assert required_literals(pattern) is None, pattern

@@ -239,6 +239,8 @@ class _RulePlan:
         self.unanchored_joined = [
             (_line_scanner(rule.pattern), rule.max_words) for rule in rules if not _anchored(rule.pattern)
         ]
+        # Strings one of which every match of the rule contains (None: unknown).
+        self.unanchored_literals = [required_literals(rule.pattern) for rule in rules if not _anchored(rule.pattern)]
 
     def candidates(self, text: str, words: int) -> list:
         """The rules, in order, that may match ``text`` of ``words`` words."""
@@ -295,6 +297,96 @@ def _scan_unanchored(scanners: list, rule_texts: Sequence[str], words: np.ndarra
                              dtype=np.int64)
         maybe[rows[np.searchsorted(line_starts, starts, side="right") - 1]] = True
     return maybe
+
+
+def _containing(literals: frozenset, texts: list[str]) -> np.ndarray:
+    """Positions of the texts that contain one of ``literals``, found by
+    substring search over the texts joined by newlines."""
+    if not texts:
+        return np.zeros(0, dtype=np.int64)
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    line_starts = np.zeros(len(texts), dtype=np.int64)
+    np.cumsum(lengths[:-1] + 1, out=line_starts[1:])
+    joined = "\n".join(texts)
+    hits: list[int] = []
+    for literal in literals:
+        find = joined.find
+        at = find(literal)
+        while at >= 0:
+            hits.append(at)
+            # Past the rest of this line: one hit per line is enough.
+            line = int(np.searchsorted(line_starts, at, side="right")) - 1
+            following = line_starts[line + 1] if line + 1 < len(texts) else len(joined)
+            at = find(literal, max(at + 1, int(following)))
+    return np.unique(np.searchsorted(line_starts, np.asarray(hits, dtype=np.int64), side="right") - 1)
+
+
+def required_literals(pattern: str) -> Optional[frozenset]:
+    """Strings one of which is part of every match of ``pattern``, or None
+    when none can be named (case-insensitive patterns, lookarounds only,
+    syntax the standard parser does not read). Used to skip the paragraphs
+    where a rule cannot match.
+
+    >>> sorted(required_literals("(?:للتواصل|لمراسله) مع (?:الكاتب|المحرر)"))
+    [' مع ال']
+    >>> sorted(required_literals("(?:انقر|اضغط) هنا|زر الموقع"))
+    [' هنا', 'زر الموقع']
+    >>> required_literals(r"^\\d+ [a-z]+$") is None
+    True
+    """
+    try:
+        from re import _parser as sre_parse  # the standard library's own parser
+        import re as _re
+
+        parsed = sre_parse.parse(pattern)
+    except Exception:
+        return None
+    if parsed.state.flags & _re.IGNORECASE:
+        return None
+    found = _sequence_literals(list(parsed), sre_parse)
+    return frozenset(found) if found else None
+
+
+def _sequence_literals(items: list, sre_parse) -> Optional[set]:
+    """The best requirement of a parsed sequence: a run of literal characters,
+    or the requirement of one of its parts, whichever has the longest
+    shortest string (at least 2 characters)."""
+    constants = sre_parse
+    options: list[set] = []
+    run: list[str] = []
+    for op, value in items + [(None, None)]:
+        if op is constants.LITERAL:
+            run.append(chr(value))
+            continue
+        if len(run) >= 2:
+            options.append({"".join(run)})
+        run = []
+        inner: Optional[set] = None
+        if op is constants.SUBPATTERN:
+            group, add_flags, del_flags, sub = value
+            if not add_flags & 2:  # re.IGNORECASE
+                inner = _sequence_literals(list(sub), sre_parse)
+        elif op is constants.BRANCH:
+            union: Optional[set] = set()
+            for branch in value[1]:
+                need = _sequence_literals(list(branch), sre_parse)
+                if need is None:
+                    union = None
+                    break
+                union |= need
+            inner = union
+        elif op in (constants.MAX_REPEAT, constants.MIN_REPEAT, getattr(constants, "POSSESSIVE_REPEAT", None)):
+            low, _, sub = value
+            if low >= 1:
+                inner = _sequence_literals(list(sub), sre_parse)
+        elif op is getattr(constants, "ATOMIC_GROUP", None):
+            inner = _sequence_literals(list(value), sre_parse)
+        if inner:
+            options.append(inner)
+    options = [option for option in options if min(map(len, option)) >= 2]
+    if not options:
+        return None
+    return max(options, key=lambda option: (min(map(len, option)), -len(option)))
 
 
 def _anchored(pattern: str) -> bool:
@@ -483,10 +575,22 @@ def may_match(rule_texts: Sequence[str], word_counts: Sequence[int], rules: Iter
         return maybe
     one_by_one = plan.unanchored
     if count >= JOINED_SCAN_MIN_PARAGRAPHS:
-        # One search over the joined paragraphs costs less than a call per
-        # paragraph, for the rules where it finds the same paragraphs.
-        scanners = [(scanner, limit) for scanner, limit in plan.unanchored_joined if scanner is not None]
-        one_by_one = [entry for entry, (scanner, _) in zip(plan.unanchored, plan.unanchored_joined) if scanner is None]
+        # Over many paragraphs, a rule whose matches must contain one of a
+        # few strings is searched only where one occurs (found by plain
+        # substring search over the joined paragraphs); another is searched
+        # once over the joined paragraphs when that finds the same ones.
+        one_by_one, scanners = [], []
+        for (search, limit), (scanner, _), literals in zip(plan.unanchored, plan.unanchored_joined,
+                                                            plan.unanchored_literals):
+            if literals is not None:
+                rows = np.flatnonzero(words <= limit) if limit is not None else np.arange(count)
+                rows = rows[_containing(literals, [rule_texts[k] for k in rows.tolist()])]
+                found = map(search, [rule_texts[k] for k in rows.tolist()])
+                maybe[rows[np.fromiter((m is not None for m in found), dtype=bool, count=len(rows))]] = True
+            elif scanner is not None:
+                scanners.append((scanner, limit))
+            else:
+                one_by_one.append((search, limit))
         if scanners:
             maybe |= _scan_unanchored(scanners, rule_texts, words)
     for search, max_words in one_by_one:
