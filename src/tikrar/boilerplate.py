@@ -20,7 +20,7 @@ import bisect
 import dataclasses
 import json
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Iterable, Optional, Sequence
@@ -261,6 +261,7 @@ JOINED_SCAN_MIN_PARAGRAPHS = 20_000
 _NOT_LINE_SAFE = regex.compile(r"\(\?<?[=!]|\\[AZzGK]|\(\?>|[*+?}]\+|\{e|\(\?[a-zA-Z^-]")
 
 
+@lru_cache(maxsize=4096)
 def _line_scanner(pattern: str) -> Optional[regex.Pattern]:
     """``pattern`` compiled for one scan of many paragraphs joined by
     newlines, finding a match start wherever a paragraph alone has one (and
@@ -321,6 +322,7 @@ def _containing(literals: frozenset, texts: list[str]) -> np.ndarray:
     return np.unique(np.searchsorted(line_starts, np.asarray(hits, dtype=np.int64), side="right") - 1)
 
 
+@lru_cache(maxsize=4096)
 def required_literals(pattern: str) -> Optional[frozenset]:
     """Strings one of which is part of every match of ``pattern``, or None
     when none can be named (case-insensitive patterns, lookarounds only,
@@ -389,6 +391,7 @@ def _sequence_literals(items: list, sre_parse) -> Optional[set]:
     return max(options, key=lambda option: (min(map(len, option)), -len(option)))
 
 
+@lru_cache(maxsize=4096)
 def _anchored(pattern: str) -> bool:
     """Whether ``pattern`` can only match at the start of a text: it starts
     with ``^`` and has no ``|`` outside groups ("^a|b" finds "b" anywhere).

@@ -758,9 +758,10 @@ class Deduplicator:
         similarities: list = [None] * n
         reasons: list = [None] * n
         matches: list = [None] * n
-        for k, hit in enumerate(hits):
-            if hit is not None and not hit.direct:
-                labels[k], reasons[k] = LABEL_BOILERPLATE, hit.reason
+        hit_rows = [k for k, hit in enumerate(hits) if hit is not None]
+        heading = [k for k in hit_rows if not hits[k].direct]
+        for k in heading:
+            labels[k], reasons[k] = LABEL_BOILERPLATE, hits[k].reason
         for k in np.flatnonzero(empty).tolist():
             labels[k], reasons[k] = LABEL_UNIQUE, REASON_EMPTY
         for k, target, near, within_k, sim in zip(
@@ -769,12 +770,11 @@ class Deduplicator:
         ):
             labels[k], scopes[k], targets[k] = LABEL_DUPLICATE, SCOPE_WITHIN if within_k else SCOPE_ACROSS, refs[target]
             similarities[k], reasons[k], matches[k] = round(sim, 6), None, match_names[near] if near else MATCH_EXACT
-        for k, hit in enumerate(hits):
-            if hit is not None and hit.direct:
+        for k in hit_rows:
+            if hits[k].direct:
                 labels[k], scopes[k], targets[k], similarities[k], reasons[k], matches[k] = (
-                    LABEL_BOILERPLATE, None, None, None, hit.reason, None)
+                    LABEL_BOILERPLATE, None, None, None, hits[k].reason, None)
         codes = np.full(n, _CODE_UNIQUE, dtype=np.int8)
-        heading = [k for k, hit in enumerate(hits) if hit is not None and not hit.direct]
         codes[heading] = _CODE_BOILERPLATE
         codes[empty] = _CODE_EMPTY
         codes[is_duplicate] = _CODE_DUPLICATE
