@@ -227,6 +227,22 @@ _PARAGRAPH = re.compile(f"[^{_BREAKS}{_SEGMENT_EDGE}](?:[^{_BREAKS}]*[^{_BREAKS}
 ENGINES = ("fast", "reference")
 
 
+def _appended(data: np.ndarray, more: np.ndarray) -> np.ndarray:
+    """``data`` followed by ``more``: written into the room left after
+    ``data`` in the buffer it views, when there is room (no copy of the
+    batch's bytes, and nothing a reader of ``data`` sees changes), else a
+    new array."""
+    base = data.base
+    if (
+        isinstance(base, np.ndarray) and base.dtype == np.uint8 and base.ndim == 1 and base.flags.writeable
+        and data.ndim == 1 and data.strides == (1,) and data.ctypes.data == base.ctypes.data
+        and len(base) - len(data) >= len(more)
+    ):
+        base[len(data) : len(data) + len(more)] = more
+        return base[: len(data) + len(more)]
+    return np.concatenate([data, more])
+
+
 def _split_paragraphs(splits, doc_of, span_starts, span_ends, texts, rule_texts, data, byte_starts, byte_ends,
                       words, normalize_config):
     """The batch's columns with paragraph ``k`` replaced by the pieces
@@ -274,7 +290,7 @@ def _split_paragraphs(splits, doc_of, span_starts, span_ends, texts, rule_texts,
             extra.append(encoded)
     new_texts.extend(texts[previous:])
     new_rules.extend(rule_texts[previous:])
-    data = np.concatenate([data, np.frombuffer(b"".join(extra), dtype=np.uint8)])
+    data = _appended(data, np.frombuffer(b"".join(extra), dtype=np.uint8))
     return (doc_of, new_starts, new_ends, new_texts, new_rules, data, byte_starts, byte_ends, words, furniture,
             np.asarray(order, dtype=np.int64), first, np.asarray(pieces_at, dtype=np.int64))
 
@@ -364,6 +380,19 @@ class _Sketch:
     set_offsets: np.ndarray
     band_keys: np.ndarray
     columns: Optional[np.ndarray] = None
+    # Band keys of columns from band_keys.shape[1] on (pieces sketched late).
+    extra_band_keys: Optional[np.ndarray] = None
+
+    def band_keys_of(self, columns: np.ndarray) -> np.ndarray:
+        """The band keys of ``columns``, shape ``(bands, len(columns))``."""
+        if self.extra_band_keys is None:
+            return np.ascontiguousarray(self.band_keys[:, columns])
+        held = self.band_keys.shape[1]
+        keys = np.empty((self.band_keys.shape[0], len(columns)), dtype=self.band_keys.dtype)
+        old = columns < held
+        keys[:, old] = self.band_keys[:, columns[old]]
+        keys[:, ~old] = self.extra_band_keys[:, columns[~old] - held]
+        return keys
 
 
 #: From this many paragraphs on, a batch's kernels run on a second thread
@@ -591,8 +620,8 @@ class Deduplicator:
         offsets = np.concatenate([sketch.set_offsets, sketch.set_offsets[-1] + piece_sketch.set_offsets[1:]])
         members = np.concatenate([kept, len(sketch.rows) + np.arange(len(piece_sketch.rows), dtype=np.int64)])
         order = np.argsort(rows, kind="stable")
-        band_keys = np.concatenate([sketch.band_keys, piece_sketch.band_keys], axis=1)
-        return _Sketch(text_keys, rows[order], hashes, offsets, band_keys, members[order])
+        return _Sketch(text_keys, rows[order], hashes, offsets, sketch.band_keys, members[order],
+                       piece_sketch.band_keys)
 
     def _exact_first(self, batch: _Batch, first_id: int, direct: np.ndarray) -> np.ndarray:
         """Global id of the first paragraph with the same normalized text
@@ -652,7 +681,7 @@ class Deduplicator:
         if len(rows) == 0:
             return best_id, best_jaccard, best_code
         if sketch is not None:
-            keys = np.ascontiguousarray(sketch.band_keys[:, at])
+            keys = sketch.band_keys_of(at)
         else:
             a, b = permutations(config.minhash.num_perm, config.minhash.seed)
             keys = _kernels.band_keys_of_sets(
