@@ -708,61 +708,10 @@ def pack_band(keys, ids):
 
 
 @njit(cache=True, nogil=True)
-def _bucket_scan(old, old_size, new, window, out):
-    """Pairs of a band: each new member with the ``window`` members before it
-    in its bucket (old members first, then new, each by id). With ``out`` of
-    length 0 only counts; otherwise fills ``out`` (shape ``(count, 2)``)."""
-    filling = out.shape[0] > 0
-    count = 0
-    m = new.shape[0]
-    held = old[:old_size]
-    s = 0
-    while s < m:
-        bucket = new[s] & ~_LOW32
-        t = s + 1
-        while t < m and (new[t] & ~_LOW32) == bucket:
-            t += 1
-        lo = np.searchsorted(held, bucket, side="left")
-        hi = np.searchsorted(held, bucket | _LOW32, side="right")
-        olds = hi - lo
-        for q in range(s, t):
-            position = olds + (q - s)
-            first = max(0, position - window)
-            for e in range(first, position):
-                if filling:
-                    if e < olds:
-                        out[count, 0] = np.int64(held[lo + e] & _LOW32)
-                    else:
-                        out[count, 0] = np.int64(new[s + e - olds] & _LOW32)
-                    out[count, 1] = np.int64(new[q] & _LOW32)
-                count += 1
-        s = t
-    return count
-
-
-@njit(cache=True, nogil=True)
-def band_pairs(old, old_size, new, window):
-    """Candidate pairs ``(earlier, later)`` of one band, grouped by bucket;
-    ``new`` from :func:`pack_band`, ``old[:old_size]`` the band's members so
-    far (:func:`band_pair_codes` gives the same pairs sorted).
-
-    >>> new = pack_band(np.array([1 << 32, 1 << 32, 2 << 32], dtype=np.uint64), np.array([5, 6, 7], dtype=np.uint32))
-    >>> old = pack_band(np.array([1 << 32], dtype=np.uint64), np.array([2], dtype=np.uint32))
-    >>> band_pairs(old, 1, new, 8).tolist()
-    [[2, 5], [2, 6], [5, 6]]
-    """
-    empty = np.empty((0, 2), dtype=np.int64)
-    count = _bucket_scan(old, old_size, new, window, empty)
-    out = np.empty((count, 2), dtype=np.int64)
-    if count:
-        _bucket_scan(old, old_size, new, window, out)
-    return out
-
-
-@njit(cache=True, nogil=True)
 def band_pair_codes(old, old_size, new, window):
-    """The pairs of :func:`band_pairs` as codes ``earlier << 32 | later``,
-    sorted and distinct.
+    """Candidate pairs of one band: each new member with the ``window``
+    members before it in its bucket (old members first, then new, each by
+    id), as codes ``earlier << 32 | later``, sorted and distinct.
 
     Pairs are written earlier member by earlier member, each one's later
     partners in increasing order (a bucket holds its members by id), so a
@@ -943,58 +892,7 @@ def verify_pairs(pairs, hashes, offsets):
 
 
 # ---------------------------------------------------------------------------
-# Paragraph spans
-
-
-@njit(cache=True, nogil=True)
-def _is_break(cp):
-    return cp == 0x0A or cp == 0x0D or cp == 0x85 or cp == 0x2028 or cp == 0x2029
-
-
-@njit(cache=True, nogil=True)
-def _text_spans(cps, start, end, edge, out_starts, out_ends, at):
-    """Paragraphs of ``cps[start:end]``: written from ``out_*[at]`` on when
-    ``at >= 0``, only counted otherwise. Returns how many."""
-    found = 0
-    p = start
-    while p < end:
-        q = p
-        while q < end and not _is_break(cps[q]):
-            q += 1
-        first = p
-        while first < q and cps[first] < 0x10000 and edge[cps[first]]:
-            first += 1
-        if first < q:
-            last = q - 1
-            while cps[last] < 0x10000 and edge[cps[last]]:
-                last -= 1
-            if at >= 0:
-                out_starts[at + found] = first - start
-                out_ends[at + found] = last + 1 - start
-            found += 1
-        p = q + 1
-    return found
-
-
-@njit(cache=True, nogil=True, parallel=True)
-def paragraph_spans(cps, bounds, edge):
-    """Spans of the paragraphs of several texts given as code points
-    (``cps[bounds[a]:bounds[a + 1]]`` is text ``a``): every line between
-    breaks, trimmed of the characters ``edge`` marks, when anything is left.
-    Returns ``(starts, ends, counts)``, spans relative to their own text."""
-    n = bounds.shape[0] - 1
-    counts = np.zeros(n, dtype=np.int64)
-    none = np.empty(0, dtype=np.int64)
-    for a in prange(n):
-        counts[a] = _text_spans(cps, bounds[a], bounds[a + 1], edge, none, none, -1)
-    first = np.zeros(n + 1, dtype=np.int64)
-    for a in range(n):
-        first[a + 1] = first[a] + counts[a]
-    starts = np.empty(first[n], dtype=np.int64)
-    ends = np.empty(first[n], dtype=np.int64)
-    for a in prange(n):
-        _text_spans(cps, bounds[a], bounds[a + 1], edge, starts, ends, first[a])
-    return starts, ends, counts
+# Shingle sets
 
 
 @njit(cache=True, nogil=True)

@@ -359,6 +359,19 @@ def _collector_paused():
             gc.enable()
 
 
+def _furniture_reason(counts: dict, config: "DedupConfig") -> Optional[str]:
+    """The reason a repeated paragraph held by ``counts[source]`` articles of
+    each source is that source's furniture, or None: one source holds at
+    least ``min_source_articles`` of them and ``min_source_share`` of all
+    (the first source in ``counts`` wins a tie)."""
+    total = sum(counts.values())
+    source, held = max(counts.items(), key=lambda item: item[1])
+    if held >= config.min_source_articles and held >= config.min_source_share * total:
+        where = f"source {source}" if source is not None else "the corpus"
+        return f"repeated in {held} articles of {where}"
+    return None
+
+
 # Verdict codes of the fast labelling stage, for the corpus step.
 _CODE_UNIQUE, _CODE_DUPLICATE, _CODE_BOILERPLATE, _CODE_EMPTY = 0, 1, 2, 3
 
@@ -1032,11 +1045,9 @@ class Deduplicator:
                 if article_of[position] not in counted:
                     counted.add(article_of[position])
                     counts[sources[position]] = counts.get(sources[position], 0) + 1
-            total = sum(counts.values())
-            source, articles = max(counts.items(), key=lambda item: item[1])
-            if articles >= config.min_source_articles and articles >= config.min_source_share * total:
-                where = f"source {source}" if source is not None else "the corpus"
-                qualified[key] = f"repeated in {articles} articles of {where}"
+            reason = _furniture_reason(counts, config)
+            if reason is not None:
+                qualified[key] = reason
 
         if not qualified:
             return records
@@ -1100,11 +1111,9 @@ class Deduplicator:
             source = sources[owner]
             counts[source] = counts.get(source, 0) + 1
             if position + 1 == len(keys_list) or keys_list[position + 1] != cluster:
-                total = sum(counts.values())
-                source, held = max(counts.items(), key=lambda item: item[1])
-                if held >= config.min_source_articles and held >= config.min_source_share * total:
-                    where = f"source {source}" if source is not None else "the corpus"
-                    qualified[cluster] = f"repeated in {held} articles of {where}"
+                reason = _furniture_reason(counts, config)
+                if reason is not None:
+                    qualified[cluster] = reason
         if not qualified:
             return records
         records = list(records)
