@@ -139,7 +139,7 @@ def test_kernels_treat_a_stale_pool_as_unseen(units_dtype):
         units, starts, ends, arrays.mapping, *no_pool, True, out, 0, new_cps)
     assert status.tolist() == [_nf.UNSEEN, _nf.OK] and n_new == 0
     assert data[byte_starts[1] : byte_ends[1]].tobytes() == "بب".encode()
-    mapped, status, n_new = _nf._map_spans(units, starts, ends, arrays.mapping, *no_pool, True, new_cps)
+    mapped, _, status, n_new = _nf._map_spans(units, starts, ends, arrays.mapping, *no_pool, True, False, new_cps)
     assert status.tolist() == [_nf.UNSEEN, _nf.OK] and n_new == 0
     assert mapped.tolist() == [0, 0x0628, 0x0628, 0]
 

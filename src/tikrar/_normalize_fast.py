@@ -53,107 +53,6 @@ OK, REFERENCE, UNSEEN = 0, 1, 2
 _WARM_RANGES = ((0x0000, 0x024F), (0x0600, 0x08FF), (0x2000, 0x206F), (0xFB50, 0xFDFF), (0xFE70, 0xFEFF))
 
 
-@njit(cache=True)
-def _map_texts(cps, bounds, mapping, pool, pool_bounds, collapse, want_sources, separate, new_cps):
-    """Map every text of a batch; see the module docstring.
-
-    ``mapping[c]`` is the code point ``c`` becomes (>= 0), DELETE, ``-2 - k``
-    for the k-th expansion in ``pool``, or a sentinel: UNKNOWN, PENDING (met
-    in this batch, being classified) or REFERENCE (the text goes to the
-    reference path). Returns ``(out, out_ends, sources, status, n_new)``:
-    the mapped code points of all texts (each followed by SEPARATOR when
-    ``separate``), where each text's output ends (entry ``t + 1``), the
-    index in its raw text of each output code point (when ``want_sources``),
-    a status per text (OK, REFERENCE or UNSEEN) and how many new code points
-    were written into ``new_cps`` (and marked PENDING).
-    """
-    n_texts = bounds.shape[0] - 1
-    n_total = cps.shape[0]
-    capacity = n_total + n_texts + 64
-    out = np.empty(capacity, dtype=cps.dtype)
-    sources = np.empty(capacity if want_sources else 1, dtype=np.int64)
-    out_bounds = np.empty(n_texts + 1, dtype=np.int64)
-    status = np.zeros(n_texts, dtype=np.uint8)
-    n_new = 0
-    max_new = new_cps.shape[0]
-    domain = mapping.shape[0]
-    pos = 0
-    out_bounds[0] = 0
-    # Invariant: capacity - pos >= code points left to read plus separators
-    # left to write, so a code point mapped to at most one output needs no
-    # check.
-    for t in range(n_texts):
-        text_start = pos
-        base = bounds[t]
-        after_space = True  # drops leading spaces
-        flag = 0
-        for i in range(base, bounds[t + 1]):
-            c = cps[i]
-            if c >= domain:
-                flag = 1
-                break
-            m = mapping[c]
-            if m >= 0:
-                if m == 32:
-                    if after_space and collapse:
-                        continue
-                    after_space = True
-                else:
-                    after_space = False
-                out[pos] = m
-                if want_sources:
-                    sources[pos] = i - base
-                pos += 1
-            elif m == -1:
-                continue
-            elif m <= -2147483646:
-                if m == -2147483646:  # REFERENCE
-                    if flag == 0:
-                        flag = 1
-                        break
-                    continue
-                flag = 2  # UNKNOWN or PENDING: collect, map the text again later
-                if m == -2147483648 and n_new < max_new:
-                    mapping[c] = -2147483647
-                    new_cps[n_new] = c
-                    n_new += 1
-            else:
-                first = pool_bounds[-m - 2]
-                last = pool_bounds[-m - 1]
-                needed = pos + (last - first) + (n_total - i) + (n_texts - t)
-                if needed > capacity:
-                    capacity = max(2 * capacity, needed)
-                    grown = np.empty(capacity, dtype=cps.dtype)
-                    grown[:pos] = out[:pos]
-                    out = grown
-                    if want_sources:
-                        grown_sources = np.empty(capacity, dtype=np.int64)
-                        grown_sources[:pos] = sources[:pos]
-                        sources = grown_sources
-                for k in range(first, last):
-                    o = pool[k]
-                    if o == 32:
-                        if after_space and collapse:
-                            continue
-                        after_space = True
-                    else:
-                        after_space = False
-                    out[pos] = o
-                    if want_sources:
-                        sources[pos] = i - base
-                    pos += 1
-        if flag != 0:
-            pos = text_start
-            status[t] = flag
-        elif collapse and pos > text_start and out[pos - 1] == 32:
-            pos -= 1
-        out_bounds[t + 1] = pos
-        if separate:
-            out[pos] = 0
-            pos += 1
-    return out[:pos], out_bounds, sources[: pos if want_sources else 0], status, n_new
-
-
 class _Arrays:
     """The per-code-point arrays of one configuration, filled as code points appear."""
 
@@ -208,18 +107,20 @@ class _Arrays:
             if self.mapping[cp] == PENDING:
                 self.mapping[cp] = UNKNOWN
 
-    def run(self, cps: np.ndarray, bounds: np.ndarray, want_sources: bool, separate: bool):
+    def run(self, cps: np.ndarray, bounds: np.ndarray, want_sources: bool):
+        """:func:`_map_spans` of the consecutive texts ``cps[bounds[t]:bounds[t + 1]]``,
+        classifying the new code points it met: ``(out, sources, status)``."""
         new_cps = np.empty(MAX_NEW_CODE_POINTS, dtype=np.int64)
-        result = _map_texts(cps, bounds, self.mapping, self.pool, self.pool_bounds_array,
-                            self.config.collapse_spaces, want_sources, separate, new_cps)
-        n_new = result[4]
+        out, sources, status, n_new = _map_spans(cps, bounds[:-1], bounds[1:], self.mapping, self.pool,
+                                                 self.pool_bounds_array, self.config.collapse_spaces,
+                                                 want_sources, new_cps)
         if n_new:
             try:
                 self.classify(new_cps[:n_new])
             except BaseException:
                 self.release(new_cps[:n_new])
                 raise
-        return result
+        return out, sources, status
 
 
 _ARRAYS: dict[_n.NormalizeConfig, _Arrays] = {}
@@ -267,7 +168,7 @@ def _decode(out: np.ndarray) -> str:
 def _normalize_chunk(texts: list[str], config: _n.NormalizeConfig, arrays: _Arrays, first_index: int,
                      rounds: int = 2) -> list[str]:
     units, bounds = _encode(texts, first_index)
-    out, _, _, status, _ = arrays.run(units, bounds, False, True)
+    out, _, status = arrays.run(units, bounds, False)
     results = _decode(out).split(_SEPARATOR_CHAR)
     results.pop()  # after the last separator
     if status.any():
@@ -303,9 +204,10 @@ def normalize_with_offsets(text: str, config: _n.NormalizeConfig) -> Optional[tu
     arrays = _arrays(config)
     units, bounds = _encode([text])
     for _ in range(2):
-        out, _, sources, status, _ = arrays.run(units, bounds, True, False)
+        out, sources, status = arrays.run(units, bounds, True)
         if status[0] == OK:
-            return _decode(out), sources.copy()
+            # One text: its output ends with the separator.
+            return _decode(out[:-1]), sources[:-1].copy()
         if status[0] == REFERENCE:
             return None
     return None
@@ -317,14 +219,22 @@ def normalize_with_offsets(text: str, config: _n.NormalizeConfig) -> Optional[tu
 
 
 @njit(cache=True, nogil=True)
-def _map_spans(units, starts, ends, mapping, pool, pool_bounds, collapse, new_cps):
-    """``_map_texts`` over the spans ``units[starts[t]:ends[t]]`` of one
-    buffer (any order, overlaps allowed), each output followed by SEPARATOR.
+def _map_spans(units, starts, ends, mapping, pool, pool_bounds, collapse, want_sources, new_cps):
+    """Map the texts ``units[starts[t]:ends[t]]`` of one buffer (any order,
+    overlaps allowed) through the per-code-point arrays; see the module
+    docstring. Each output is followed by SEPARATOR.
 
-    Returns ``(out, status, n_new)``. A text whose status is not OK leaves
-    an empty output (its separator is still written). An expansion index
-    beyond ``pool_bounds`` (the pool grew on another thread after this call
-    read it) counts as UNSEEN, so the text is mapped again later.
+    ``mapping[c]`` is the code point ``c`` becomes (>= 0), DELETE, ``-2 - k``
+    for the k-th expansion in ``pool``, or a sentinel: UNKNOWN, PENDING (met
+    in this batch, being classified) or REFERENCE (the text goes to the
+    reference path). Returns ``(out, sources, status, n_new)``: the mapped
+    code units, the index in its text of the code unit each output came from
+    (when ``want_sources``), a status per text (OK, REFERENCE or UNSEEN) and
+    how many new code points were written into ``new_cps`` (and marked
+    PENDING). A text whose status is not OK leaves an empty output (its
+    separator is still written). An expansion index beyond ``pool_bounds``
+    (the pool grew on another thread after this call read it) counts as
+    UNSEEN, so the text is mapped again later.
     """
     n_texts = starts.shape[0]
     remaining = 0
@@ -332,6 +242,7 @@ def _map_spans(units, starts, ends, mapping, pool, pool_bounds, collapse, new_cp
         remaining += ends[t] - starts[t]
     capacity = remaining + n_texts + 64
     out = np.empty(capacity, dtype=units.dtype)
+    sources = np.empty(capacity if want_sources else 1, dtype=np.int64)
     status = np.zeros(n_texts, dtype=np.uint8)
     n_new = 0
     max_new = new_cps.shape[0]
@@ -339,13 +250,14 @@ def _map_spans(units, starts, ends, mapping, pool, pool_bounds, collapse, new_cp
     n_expansions = pool_bounds.shape[0] - 1
     pos = 0
     # Invariant: capacity - pos >= code units left to read plus separators
-    # left to write (see _map_texts).
+    # left to write, so a code point mapped to at most one output needs no
+    # check.
     for t in range(n_texts):
         text_start = pos
         start = starts[t]
         end = ends[t]
         remaining -= end - start
-        after_space = True
+        after_space = True  # drops leading spaces
         flag = 0
         for i in range(start, end):
             c = units[i]
@@ -361,6 +273,8 @@ def _map_spans(units, starts, ends, mapping, pool, pool_bounds, collapse, new_cp
                 else:
                     after_space = False
                 out[pos] = m
+                if want_sources:
+                    sources[pos] = i - start
                 pos += 1
             elif m == -1:
                 continue
@@ -388,6 +302,10 @@ def _map_spans(units, starts, ends, mapping, pool, pool_bounds, collapse, new_cp
                     grown = np.empty(capacity, dtype=units.dtype)
                     grown[:pos] = out[:pos]
                     out = grown
+                    if want_sources:
+                        grown_sources = np.empty(capacity, dtype=np.int64)
+                        grown_sources[:pos] = sources[:pos]
+                        sources = grown_sources
                 for k in range(first, last):
                     o = pool[k]
                     if o == 32:
@@ -397,6 +315,8 @@ def _map_spans(units, starts, ends, mapping, pool, pool_bounds, collapse, new_cp
                     else:
                         after_space = False
                     out[pos] = o
+                    if want_sources:
+                        sources[pos] = i - start
                     pos += 1
         if flag != 0:
             pos = text_start
@@ -404,8 +324,10 @@ def _map_spans(units, starts, ends, mapping, pool, pool_bounds, collapse, new_cp
         elif collapse and pos > text_start and out[pos - 1] == 32:
             pos -= 1
         out[pos] = 0
+        if want_sources:
+            sources[pos] = -1
         pos += 1
-    return out[:pos], status, n_new
+    return out[:pos], sources[: pos if want_sources else 0], status, n_new
 
 
 @njit(cache=True, nogil=True)

@@ -208,8 +208,8 @@ def _string_pass(arrays, units, starts, ends):
     """One compiled pass of the second view over spans: ``(strings, status,
     new_cps, n_new)``, the string of a span whose status is not OK empty."""
     new_cps = np.empty(_nf.MAX_NEW_CODE_POINTS, dtype=np.int64)
-    out, status, n_new = _nf._map_spans(units, starts, ends, arrays.mapping, arrays.pool, arrays.pool_bounds_array,
-                                        arrays.config.collapse_spaces, new_cps)
+    out, _, status, n_new = _nf._map_spans(units, starts, ends, arrays.mapping, arrays.pool,
+                                           arrays.pool_bounds_array, arrays.config.collapse_spaces, False, new_cps)
     strings = _nf._decode(out).split(_nf._SEPARATOR_CHAR)
     strings.pop()  # after the last separator
     return strings, status, new_cps, n_new
