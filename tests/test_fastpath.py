@@ -26,6 +26,7 @@ from tikrar.shingle import shingle_sets, shingle_sets_reference
 LETTERS = "ابتثجحخدذرزسشصضطظعغفقكلمنهوي" + "أإآةىؤئء"
 MARKS = "\u064b\u064c\u064d\u064e\u064f\u0650\u0651\u0652"
 BOILERPLATE = ["اقرأ أيضاً:", "المصدر: وكالات", "مقالات ذات صلة", "• عنوان قصير في القائمة"]
+BODY_LINE = "وأعلنت الوزارة اليوم عن خطة جديدة لتطوير الطرق في المدن الكبرى خلال الأعوام المقبلة"
 FURNITURE_PREFIXES = ["Next Previous ", "عين اليوم – متابعات ", "Next Previous عيـن اليوم - جدة\u00a0 ", "سعد - عين اليوم "]
 
 
@@ -277,3 +278,41 @@ def test_corpus_learned_boilerplate_matches_reference(seed):
     fast = run(corpus, "fast", batches=3, **options)
     assert fast == run(corpus, "reference", batches=3, **options)
     assert any(r["reason"] and r["reason"].startswith("repeated in") for r in fast)
+
+
+def test_corpus_step_after_a_batch_without_paragraphs_matches_reference():
+    # A batch whose articles have no paragraph still takes article ids; the
+    # sources of later articles must not shift.
+    rng = random.Random(9)
+    corpus = [(f"{rng.choice(['sabq', 'okaz', 'wam'])}:{doc_id}", text) for doc_id, text in make_corpus(9, 90)]
+    blank = [("okaz:blank1", ""), ("wam:blank2", " \n\u200f\n")]
+    options = dict(min_source_articles=2, min_source_share=0.5)
+
+    def run_with_blank(engine):
+        dedup = Deduplicator(engine=engine, **options)
+        records = [r.to_dict() for r in dedup.add(corpus[:45])]
+        assert len(dedup.add(blank)) == 0
+        return records + [r.to_dict() for r in dedup.add(corpus[45:])]
+
+    fast = run_with_blank("fast")
+    assert fast == run_with_blank("reference")
+    assert any(r["reason"] and r["reason"].startswith("repeated in") for r in fast)
+
+    # After the blank batch, a line first seen under a heading (boilerplate
+    # there) and repeated in two articles of another source.
+    line = "موعد مباراة الفريقين في الجولة المقبلة"
+    listed = ("sabq:list", "\n".join([BODY_LINE, "مقالات ذات صلة", line]))
+    repeats = [(f"wam:r{k}", "\n".join([line, BODY_LINE + f" {k}"])) for k in range(2)]
+    tail = [(f"okaz:t{k}", BODY_LINE + f" {k} {k}") for k in range(3)]
+
+    def run_listed(engine):
+        # 2 of the 3 articles holding the line are wam's: under 0.7.
+        dedup = Deduplicator(engine=engine, min_source_articles=2, min_source_share=0.7)
+        dedup.add(corpus[:10])
+        dedup.add(blank)
+        return [r.to_dict() for r in dedup.add([listed] + repeats + tail)]
+
+    fast = run_listed("fast")
+    assert fast == run_listed("reference")
+    assert [(r["label"], r["reason"]) for r in fast if r["text"] == line] == [
+        ("boilerplate", "after:related_heading"), ("duplicate", None), ("duplicate", None)]

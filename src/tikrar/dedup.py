@@ -250,7 +250,7 @@ def _split_paragraphs(splits, doc_of, span_starts, span_ends, texts, rule_texts,
     paragraph the prefix rule that cut it off (None for the others), the old
     positions of the cut paragraphs, the new position of each old paragraph
     (of its first piece) and the new positions of all pieces. The normalized
-    bytes of the pieces are appended to (a copy of) ``data``."""
+    bytes of the pieces follow the batch's in the returned ``data``."""
     repeats = np.ones(len(texts), dtype=np.int64)
     order = sorted(splits)
     for k in order:
@@ -731,6 +731,8 @@ class Deduplicator:
         article_base = self._articles_seen
         self._articles_seen += len(batch.articles)
         self._doc_ids.extend(a.doc_id for a in batch.articles)
+        separators = config.source_separators
+        self._article_sources.extend(bp.source_key(a.source, a.doc_id, separators) for a in batch.articles)
         direct = batch.direct
         empty = batch.words == 0
         exact_first = self._exact_first(batch, first_id, direct)
@@ -1063,9 +1065,9 @@ class Deduplicator:
         config = self.config
         n = len(batch)
         first_id = self._count - n
-        separators = config.source_separators
-        article_base = len(self._article_sources)
-        self._article_sources.extend(bp.source_key(a.source, a.doc_id, separators) for a in batch.articles)
+        # Article ids as the labelling stage gave them (every batch takes
+        # ids, one without paragraphs too).
+        article_base = self._articles_seen - len(batch.articles)
         codes, canonical = batch.codes, batch.canonical
         duplicate = codes == _CODE_DUPLICATE
         if not duplicate.any():
