@@ -107,6 +107,16 @@ class _Arrays:
             if self.mapping[cp] == PENDING:
                 self.mapping[cp] = UNKNOWN
 
+    def learn(self, new_cps: np.ndarray, n_new: int) -> None:
+        """Classify the ``n_new`` code points a compiled pass met for the
+        first time (marked PENDING), or put them back if that fails."""
+        if n_new:
+            try:
+                self.classify(new_cps[:n_new])
+            except BaseException:
+                self.release(new_cps[:n_new])
+                raise
+
     def run(self, cps: np.ndarray, bounds: np.ndarray, want_sources: bool):
         """:func:`_map_spans` of the consecutive texts ``cps[bounds[t]:bounds[t + 1]]``,
         classifying the new code points it met: ``(out, sources, status)``."""
@@ -114,12 +124,7 @@ class _Arrays:
         out, sources, status, n_new = _map_spans(cps, bounds[:-1], bounds[1:], self.mapping, self.pool,
                                                  self.pool_bounds_array, self.config.collapse_spaces,
                                                  want_sources, new_cps)
-        if n_new:
-            try:
-                self.classify(new_cps[:n_new])
-            except BaseException:
-                self.release(new_cps[:n_new])
-                raise
+        self.learn(new_cps, n_new)
         return out, sources, status
 
 

@@ -184,15 +184,6 @@ class _Bytes:
         return start, end
 
 
-def _classify(arrays: "_nf._Arrays", new_cps: np.ndarray, n_new: int) -> None:
-    if n_new:
-        try:
-            arrays.classify(new_cps[:n_new])
-        except BaseException:
-            arrays.release(new_cps[:n_new])
-            raise
-
-
 def _utf8_pass(arrays, units, starts, ends, array, size):
     """One compiled pass of the first view over spans, writing into
     ``array`` from ``size`` on (touches no shared Python state, so it can
@@ -237,9 +228,9 @@ class _Chunk:
         chunk's columns."""
         utf8 = self.utf8.result() if isinstance(self.utf8, Future) else self.utf8
         out.array, out.size, byte_starts, byte_ends, status8, n_new8, new8 = utf8
-        _classify(arrays8, new8, n_new8)
+        arrays8.learn(new8, n_new8)
         if self.strings is not None:
-            _classify(arrays_rules, self.strings[2], self.strings[3])
+            arrays_rules.learn(self.strings[2], self.strings[3])
         todo = np.flatnonzero(status8 != _nf.OK)
         for _ in range(MAP_ROUNDS - 1):
             todo = todo[status8[todo] == _nf.UNSEEN]
@@ -248,7 +239,7 @@ class _Chunk:
             array, size, again_starts, again_ends, again_status, n_new, new_cps = _utf8_pass(
                 arrays8, self.units, self.starts[todo], self.ends[todo], out.array, out.size)
             out.array, out.size = array, size
-            _classify(arrays8, new_cps, n_new)
+            arrays8.learn(new_cps, n_new)
             byte_starts[todo], byte_ends[todo], status8[todo] = again_starts, again_ends, again_status
         for k in np.flatnonzero(status8 != _nf.OK).tolist():
             encoded = normalize(self.paragraph(k), arrays8.config).encode("utf-8", "surrogatepass")
@@ -263,7 +254,7 @@ class _Chunk:
                     break
                 again, again_status, new_cps, n_new = _string_pass(arrays_rules, self.units, self.starts[todo],
                                                                    self.ends[todo])
-                _classify(arrays_rules, new_cps, n_new)
+                arrays_rules.learn(new_cps, n_new)
                 status[todo] = again_status
                 for k, value in zip(todo.tolist(), again):
                     strings[k] = value
