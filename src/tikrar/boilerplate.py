@@ -231,16 +231,13 @@ class _RulePlan:
         # Unanchored rules are searched one by one (joined, the engine would
         # try every alternative at every position), each over the paragraphs
         # short enough for it.
+        # Each with the pattern compiled for one scan of many paragraphs
+        # joined by newlines (None where a construct could behave differently
+        # there) and strings one of which every match contains (None: unknown).
         self.unanchored = [
-            (rule.compiled.search, rule.max_words) for rule in rules if not _anchored(rule.pattern)
+            (rule.compiled.search, rule.max_words, _line_scanner(rule.pattern), required_literals(rule.pattern))
+            for rule in rules if not _anchored(rule.pattern)
         ]
-        # The same rules for one scan of many paragraphs joined by newlines
-        # (None where a construct could behave differently there).
-        self.unanchored_joined = [
-            (_line_scanner(rule.pattern), rule.max_words) for rule in rules if not _anchored(rule.pattern)
-        ]
-        # Strings one of which every match of the rule contains (None: unknown).
-        self.unanchored_literals = [required_literals(rule.pattern) for rule in rules if not _anchored(rule.pattern)]
 
     def candidates(self, text: str, words: int) -> list:
         """The rules, in order, that may match ``text`` of ``words`` words."""
@@ -278,48 +275,52 @@ def _line_scanner(pattern: str) -> Optional[regex.Pattern]:
         return None
 
 
-def _scan_unanchored(scanners: list, rule_texts: Sequence[str], words: np.ndarray) -> np.ndarray:
-    """Paragraphs where a rule not anchored at the start may match: each
-    ``(scanner, max_words)`` searched once over its paragraphs joined by
-    newlines, every match start (overlapping ones too) mapped back to its
-    paragraph. A superset of the paragraph-by-paragraph answer, since a match
-    found in one paragraph starts at the same place in the joined text."""
-    maybe = np.zeros(len(rule_texts), dtype=bool)
-    for scanner, max_words in scanners:
-        rows = np.flatnonzero(words <= max_words) if max_words is not None else np.arange(len(rule_texts))
-        if len(rows) == 0:
-            continue
-        texts = [rule_texts[k] for k in rows.tolist()]
-        lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
-        line_starts = np.zeros(len(texts), dtype=np.int64)
+def _joined_lines(texts: list[str]) -> tuple[str, np.ndarray]:
+    """The texts joined by newlines, and where each one starts there."""
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    line_starts = np.zeros(len(texts), dtype=np.int64)
+    if len(texts):
         np.cumsum(lengths[:-1] + 1, out=line_starts[1:])
-        joined = "\n".join(texts)
-        starts = np.fromiter((m.start() for m in scanner.finditer(joined, overlapped=True)),
-                             dtype=np.int64)
-        maybe[rows[np.searchsorted(line_starts, starts, side="right") - 1]] = True
-    return maybe
+    return "\n".join(texts), line_starts
+
+
+def _lines_at(line_starts: np.ndarray, positions) -> np.ndarray:
+    """The line (text) holding each position of the joined text."""
+    return np.searchsorted(line_starts, np.asarray(positions, dtype=np.int64), side="right") - 1
+
+
+def _scanned(scanner: regex.Pattern, texts: list[str]) -> np.ndarray:
+    """Positions of the texts where ``scanner`` (see :func:`_line_scanner`)
+    may match: one search over the texts joined by newlines, every match
+    start (overlapping ones too) mapped back to its text. A superset of the
+    text-by-text answer, since a match found in one text starts at the same
+    place in the joined text."""
+    joined, line_starts = _joined_lines(texts)
+    return np.unique(_lines_at(line_starts, [m.start() for m in scanner.finditer(joined, overlapped=True)]))
 
 
 def _containing(literals: frozenset, texts: list[str]) -> np.ndarray:
     """Positions of the texts that contain one of ``literals``, found by
     substring search over the texts joined by newlines."""
-    if not texts:
-        return np.zeros(0, dtype=np.int64)
-    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
-    line_starts = np.zeros(len(texts), dtype=np.int64)
-    np.cumsum(lengths[:-1] + 1, out=line_starts[1:])
-    joined = "\n".join(texts)
+    joined, line_starts = _joined_lines(texts)
     hits: list[int] = []
+    find = joined.find
     for literal in literals:
-        find = joined.find
         at = find(literal)
         while at >= 0:
             hits.append(at)
             # Past the rest of this line: one hit per line is enough.
-            line = int(np.searchsorted(line_starts, at, side="right")) - 1
-            following = line_starts[line + 1] if line + 1 < len(texts) else len(joined)
-            at = find(literal, max(at + 1, int(following)))
-    return np.unique(np.searchsorted(line_starts, np.asarray(hits, dtype=np.int64), side="right") - 1)
+            line = int(_lines_at(line_starts, at))
+            following = int(line_starts[line + 1]) if line + 1 < len(texts) else len(joined)
+            at = find(literal, max(at + 1, following))
+    return np.unique(_lines_at(line_starts, hits))
+
+
+def _mark_matches(maybe: np.ndarray, rows: np.ndarray, test, rule_texts: Sequence[str]) -> None:
+    """Set ``maybe`` where ``test`` (a compiled pattern's match or search)
+    finds something in the paragraph, among ``rows``."""
+    found = map(test, [rule_texts[k] for k in rows.tolist()])
+    maybe[rows[np.fromiter((m is not None for m in found), dtype=bool, count=len(rows))]] = True
 
 
 @lru_cache(maxsize=4096)
@@ -576,30 +577,22 @@ def may_match(rule_texts: Sequence[str], word_counts: Sequence[int], rules: Iter
     maybe = np.zeros(count, dtype=bool)
     if count == 0:
         return maybe
-    one_by_one = plan.unanchored
-    if count >= JOINED_SCAN_MIN_PARAGRAPHS:
-        # Over many paragraphs, a rule whose matches must contain one of a
-        # few strings is searched only where one occurs (found by plain
-        # substring search over the joined paragraphs); another is searched
-        # once over the joined paragraphs when that finds the same ones.
-        one_by_one, scanners = [], []
-        for (search, limit), (scanner, _), literals in zip(plan.unanchored, plan.unanchored_joined,
-                                                            plan.unanchored_literals):
-            if literals is not None:
-                rows = np.flatnonzero(words <= limit) if limit is not None else np.arange(count)
-                rows = rows[_containing(literals, [rule_texts[k] for k in rows.tolist()])]
-                found = map(search, [rule_texts[k] for k in rows.tolist()])
-                maybe[rows[np.fromiter((m is not None for m in found), dtype=bool, count=len(rows))]] = True
-            elif scanner is not None:
-                scanners.append((scanner, limit))
-            else:
-                one_by_one.append((search, limit))
-        if scanners:
-            maybe |= _scan_unanchored(scanners, rule_texts, words)
-    for search, max_words in one_by_one:
+    joined_scan = count >= JOINED_SCAN_MIN_PARAGRAPHS
+    for search, max_words, scanner, literals in plan.unanchored:
         rows = np.flatnonzero(words <= max_words) if max_words is not None else np.arange(count)
-        found = map(search, [rule_texts[k] for k in rows.tolist()])
-        maybe[rows[np.fromiter((m is not None for m in found), dtype=bool, count=len(rows))]] = True
+        if len(rows) == 0:
+            continue
+        if joined_scan and literals is not None:
+            # Over many paragraphs, a rule whose matches must contain one of
+            # a few strings is searched only where one occurs (plain
+            # substring search over the joined paragraphs).
+            rows = rows[_containing(literals, [rule_texts[k] for k in rows.tolist()])]
+        elif joined_scan and scanner is not None:
+            # Another is searched once over the joined paragraphs when that
+            # finds the same ones.
+            maybe[rows[_scanned(scanner, [rule_texts[k] for k in rows.tolist()])]] = True
+            continue
+        _mark_matches(maybe, rows, search, rule_texts)
     bucket_of = np.searchsorted(np.asarray(plan.limits, dtype=np.int64), words, side="left")
     openings = _openings(rule_texts)
     for bucket, joined in enumerate(plan.any_rule):
@@ -620,9 +613,7 @@ def may_match(rule_texts: Sequence[str], word_counts: Sequence[int], rules: Iter
             (joined.match(rule_texts[k][:OPENING_CHARS], partial=True) is not None for k in rows[first].tolist()),
             dtype=bool, count=len(distinct),
         )
-        rows = rows[possible[group.ravel()]]
-        found = map(joined.match, [rule_texts[k] for k in rows.tolist()])
-        maybe[rows[np.fromiter((m is not None for m in found), dtype=bool, count=len(rows))]] = True
+        _mark_matches(maybe, rows[possible[group.ravel()]], joined.match, rule_texts)
     return maybe
 
 
