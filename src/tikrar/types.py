@@ -57,6 +57,39 @@ class ParagraphRef:
         return {"doc_id": self.doc_id, "index": self.index}
 
 
+class Reuse(NamedTuple):
+    """A passage of a kept paragraph that repeats a passage of an earlier kept one.
+
+    ``start``/``end`` index this paragraph's raw text (``record.text[start:end]``
+    is the passage); ``doc_id``/``index`` name the source paragraph and
+    ``source_start``/``source_end`` index *its* raw text. ``similarity`` is
+    the share of the passage's shingles found in the source paragraph (1.0
+    for a verbatim copy, lower when a word inside it was changed).
+
+    >>> Reuse(0, 12, "a", 3, 40, 52, 1.0).to_dict()["source_start"]
+    40
+    """
+
+    start: int
+    end: int
+    doc_id: str
+    index: int
+    source_start: int
+    source_end: int
+    similarity: float
+
+    def to_dict(self) -> dict:
+        return {
+            "start": self.start,
+            "end": self.end,
+            "doc_id": self.doc_id,
+            "index": self.index,
+            "source_start": self.source_start,
+            "source_end": self.source_end,
+            "similarity": self.similarity,
+        }
+
+
 class Record(NamedTuple):
     """The verdict on one paragraph, as the report and the CLI give it.
 
@@ -91,6 +124,7 @@ class Record(NamedTuple):
     reason: Optional[str] = None
     match: Optional[str] = None
     source: Optional[str] = None
+    reused: tuple = ()
 
     def to_dict(self) -> dict:
         """The record as plain JSON-ready data, with the keys the CLI writes."""
@@ -107,4 +141,5 @@ class Record(NamedTuple):
             "reason": self.reason,
             "match": self.match,
             "source": self.source,
+            "reused": [passage.to_dict() for passage in self.reused],
         }
