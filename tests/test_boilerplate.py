@@ -45,6 +45,22 @@ def verdict_of(line, **options):
     return labels([BODY[0], line, BODY[1]], **options)[1]
 
 
+def test_a_wire_credit_or_dateline_in_front_of_a_story_is_cut_off_and_the_story_stays_content():
+    story = "أعلنت وزارة التعليم عن فتح باب القبول في الجامعات الحكومية للطلاب والطالبات ابتداء من يوم الأحد المقبل"
+    for prefix, rule in [
+        ("واس- الرياض:", "agency_credit_prefix"),
+        ("الرياض - واس", "agency_credit_prefix"),
+        ("الرياض (واس) -", "agency_credit_prefix"),
+        ("الرياض 26 شوال 1436 هـ الموافق 11 أغسطس 2015 م واس", "dateline_prefix"),
+    ]:
+        report = dedup([("doc", "\n".join([BODY[0], prefix + " " + story, BODY[1]]))])
+        assert [(r.label, r.text) for r in report] == [
+            ("unique", BODY[0]), ("boilerplate", prefix), ("unique", story), ("unique", BODY[1])]
+        # The piece cut off is also a whole line of furniture by the rule
+        # without "_prefix", which then names it.
+        assert report[1].reason in (rule, rule[: -len("_prefix")])
+
+
 # -- one test per family: hits, then near misses ------------------------------
 
 FAMILIES = {
@@ -140,13 +156,11 @@ NEAR_MISSES = {
         "وقال المدير إن المشروع انتهى في موعده المحدد دون أي تأخير يذكر في أعمال البناء",
     ],
     "dateline": [
-        "الرياض 26 شوال 1436 هـ الموافق 11 أغسطس 2015 م واس أكد وزير الصحة أن المستشفيات الجديدة ستفتتح "
-        "أبوابها قبل نهاية العام الجاري في جميع المناطق",
         "وفي 26 شوال 1436 هـ الموافق 11 أغسطس 2015 م افتتح الأمير المعرض بحضور عدد كبير من المسؤولين والزوار",
     ],
     "credits": [
-        "واس- الرياض: أعلنت وزارة التعليم عن فتح باب القبول في الجامعات الحكومية للطلاب والطالبات ابتداء من يوم الأحد المقبل",
         # Credit-like openings that prefix rules must not cut.
+        "ونقلت واس عن مصدر مسؤول قوله إن الاجتماع سيعقد غدا في مقر الوزارة بحضور جميع الأعضاء",
         "عين اليوم التي تراقب المدينة ليلا ونهارا لم تعد تكفي لحماية الأحياء من اللصوص كما قال المسؤولون",
         "وقالت وكالة رويترز إن أسعار النفط ارتفعت في التعاملات المبكرة بعد بيانات المخزونات الأمريكية",
     ],
@@ -199,6 +213,7 @@ def test_every_default_rule_belongs_to_a_documented_family_and_is_exercised():
     # Tested below: rules bound to a place in the article, and headings.
     exercised |= {"byline", "tags_simat", "writer_more"} | {r.name for r in default_rules() if r.heading}
     exercised |= {"next_previous_prefix", "site_credit_prefix"}  # test_furniture_prefix_*
+    exercised |= {"agency_credit_prefix", "dateline_prefix"}  # test_a_wire_credit_or_dateline_*
     assert {r.name for r in default_rules()} == exercised
     assert len({r.name for r in default_rules()}) == len(default_rules())
 

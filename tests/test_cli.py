@@ -12,7 +12,7 @@ import pytest
 from tikrar.cli import main
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "articles"
-KEYS = ["doc_id", "index", "start", "end", "text", "label", "scope", "duplicate_of", "similarity", "reason", "match", "source"]
+KEYS = ["doc_id", "index", "start", "end", "text", "label", "scope", "duplicate_of", "similarity", "reason", "match", "source", "reused"]
 PARA = "أعلنت الوزارة اليوم عن خطة جديدة لتطوير الطرق السريعة بين المدن الكبرى خلال خمس سنوات"
 
 

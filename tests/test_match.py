@@ -68,16 +68,3 @@ def test_dedup_config_builds_its_policy_from_its_fields():
 
 def test_defaults_of_policy_and_config_agree():
     assert DedupConfig().policy == MatchPolicy()
-
-
-def test_settle_targets_keeps_the_canonical_only_when_it_is_itself_a_repeat():
-    from tikrar.match import settle_targets
-
-    policy = MatchPolicy(0.5, 0.9)
-    canonical = np.array([10, 10, 10, 20])
-    direct = np.array([11, 12, 13, 21])
-    jaccard = np.array([0.5, 0.49, 0.1, 0.0])
-    containment = np.array([0.5, 0.95, 0.5, 0.0])
-    assert settle_targets(canonical, direct, jaccard, containment, policy).tolist() == [10, 10, 13, 21]
-    off = MatchPolicy(0.5, None)
-    assert settle_targets(canonical, direct, jaccard, containment, off).tolist() == [10, 12, 13, 21]

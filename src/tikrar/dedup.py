@@ -13,6 +13,7 @@ import dataclasses
 import gc
 import hashlib
 import re
+import zlib
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from itertools import repeat
@@ -22,13 +23,13 @@ from typing import Any, Iterable, Mapping, Optional, Sequence, Union
 import numba
 import numpy as np
 
-from . import _kernels
+from . import _kernels, _label, reuse
 from . import boilerplate as bp
 from .config import LSHConfig, MinHashConfig, ShingleConfig
 from .errors import ConfigError, InputError
 from .index import _MULTIPLIERS as _BAND_MULTIPLIERS
-from .index import KeyTable, LSHIndex, ReferenceLSHIndex, choose_bands, verify_pairs, verify_pairs_reference
-from .match import MATCH_NAMES, NO_MATCH, MatchPolicy, classify_pairs
+from .index import FingerprintIndex, KeyTable, LSHIndex, band_keys, choose_bands
+from .match import MATCH_NAMES, MatchPolicy
 from .minhash import permutations, signatures_reference
 from .normalize import DEDUP, PRESETS, RULES, NormalizeConfig, normalize
 from .report import Report, SkippedArticle
@@ -85,9 +86,28 @@ class DedupConfig:
     min_source_articles: int = 10
     min_source_share: float = 0.5
     source_separators: str = bp.SOURCE_SEPARATORS
+    # Reused passages (see tikrar.reuse): the shortest one reported, in
+    # words (None: off), and the fingerprint index that finds them and
+    # contained repeats: winnowing window (in shingles) and how many of the
+    # most recent postings of a fingerprint a lookup visits.
+    min_reuse_words: Optional[int] = reuse.MIN_REUSE_WORDS
+    fingerprint_window: int = 4
+    fingerprint_postings: int = 32
 
     def __post_init__(self) -> None:
         self.policy  # validates threshold and containment
+        if self.min_reuse_words is not None and (
+            not isinstance(self.min_reuse_words, int) or isinstance(self.min_reuse_words, bool)
+            or self.min_reuse_words < self.shingle.size
+        ):
+            raise ConfigError(
+                f"min_reuse_words must be None or an integer >= the shingle size ({self.shingle.size}), "
+                f"got {self.min_reuse_words!r}"
+            )
+        for name in ("fingerprint_window", "fingerprint_postings"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ConfigError(f"{name} must be a positive integer, got {value!r}")
         if not isinstance(self.short_words, int) or self.short_words < 0:
             raise ConfigError(f"short_words must be a non-negative integer, got {self.short_words!r}")
         if not isinstance(self.min_source_articles, int) or isinstance(self.min_source_articles, bool) or self.min_source_articles < 2:
@@ -108,6 +128,13 @@ class DedupConfig:
     @property
     def policy(self) -> MatchPolicy:
         return MatchPolicy(self.threshold, self.containment)
+
+    @property
+    def new_text_shingles(self) -> int:
+        """Shingles of new text (twice the shingle size: about four new words
+        in a row) from which a paragraph holding an earlier kept one plus
+        that text is not its duplicate but reuses it."""
+        return 2 * self.shingle.size
 
     @property
     def active_rules(self) -> tuple[bp.Rule, ...]:
@@ -144,7 +171,8 @@ class DedupConfig:
         config = options.pop("config", None) or cls()
         changes: dict[str, Any] = {}
         for name in ("threshold", "containment", "short_words", "boilerplate",
-                     "corpus_boilerplate", "min_source_articles", "min_source_share", "source_separators"):
+                     "corpus_boilerplate", "min_source_articles", "min_source_share", "source_separators",
+                     "min_reuse_words", "fingerprint_window", "fingerprint_postings"):
             if name in options:
                 changes[name] = options.pop(name)
         if "normalize" in options:
@@ -392,6 +420,12 @@ class _Sketch:
     hashes: np.ndarray
     set_offsets: np.ndarray
     band_keys: np.ndarray
+    # Winnowed fingerprints of the same sets, and their shingles in text
+    # order (CSR, same columns).
+    fp_hashes: np.ndarray
+    fp_offsets: np.ndarray
+    ordered: np.ndarray
+    ordered_offsets: np.ndarray
     columns: Optional[np.ndarray] = None
     # Band keys of columns from band_keys.shape[1] on (pieces sketched late).
     extra_band_keys: Optional[np.ndarray] = None
@@ -433,6 +467,9 @@ class _Column:
     def values(self) -> np.ndarray:
         return self._data[: self.size]
 
+    def truncate(self, size: int) -> None:
+        self.size = size
+
     @property
     def nbytes(self) -> int:
         return self._data.nbytes
@@ -463,9 +500,12 @@ class Deduplicator:
         self._count = 0
         self._articles_seen = 0
         if engine == "fast":
+            # Everything below holds kept paragraphs only, but the columns
+            # by global id, which hold every paragraph.
             self._index = LSHIndex(bands, rows, self.config.lsh)
+            self._fingerprints = FingerprintIndex()
+            self._kept_texts: dict[int, str] = {}
             self._doc_ids: list[str] = []
-            self._canonical = _Column(np.int64)
             self._article_of = _Column(np.int64)
             self._paragraph_index = _Column(np.int32)
             self._first_by_text = KeyTable()
@@ -477,13 +517,16 @@ class Deduplicator:
             # source hold it.
             self._article_sources: list[Optional[str]] = []
         else:
-            self._r_index = ReferenceLSHIndex(bands, rows, self.config.lsh)
+            # Kept paragraphs: by text, by band bucket, by fingerprint; their
+            # shingle sets and raw texts.
+            self._r_bands, self._r_rows = bands, rows
             self._r_refs: list[ParagraphRef] = []
             self._r_article_of: list[int] = []
-            self._r_canonical: list[int] = []
-            self._r_first_by_text: dict[bytes, int] = {}
-            self._r_hashes = np.zeros(0, dtype=np.uint32)
-            self._r_offsets = np.zeros(1, dtype=np.int64)
+            self._r_kept_text: dict[bytes, int] = {}
+            self._r_buckets: list[dict[int, list[int]]] = [{} for _ in range(bands)]
+            self._r_postings: dict[int, list[int]] = {}
+            self._r_sets: dict[int, np.ndarray] = {}
+            self._r_texts: dict[int, str] = {}
         # Corpus-learned boilerplate: the source of every article added so far,
         # and for each repeated paragraph (keyed by its first occurrence) how
         # many articles of each source it was found in.
@@ -609,9 +652,13 @@ class Deduplicator:
                 hashes, set_offsets, np.arange(len(rows), dtype=np.int64), a, b,
                 self._index.bands, self._index.rows, _BAND_MULTIPLIERS,
             )
+            fp_hashes, fp_offsets, ordered, ordered_offsets = _label.fingerprints(
+                data, byte_starts[rows], byte_ends[rows], config.shingle.kind == "word", config.shingle.size,
+                config.fingerprint_window, _kernels.CRC_TABLE,
+            )
         finally:
             numba.set_num_threads(previous)
-        return _Sketch(keys, rows, hashes, set_offsets, band_keys)
+        return _Sketch(keys, rows, hashes, set_offsets, band_keys, fp_hashes, fp_offsets, ordered, ordered_offsets)
 
     def _splice_sketch(self, sketch: _Sketch, cut: np.ndarray, first: np.ndarray, pieces_at: np.ndarray, data,
                        byte_starts, byte_ends, words) -> _Sketch:
@@ -631,97 +678,19 @@ class Deduplicator:
         rows = np.concatenate([first[sketch.rows[kept]], pieces_at[piece_sketch.rows]])
         hashes = np.concatenate([sketch.hashes, piece_sketch.hashes])
         offsets = np.concatenate([sketch.set_offsets, sketch.set_offsets[-1] + piece_sketch.set_offsets[1:]])
+        fp_hashes = np.concatenate([sketch.fp_hashes, piece_sketch.fp_hashes])
+        fp_offsets = np.concatenate([sketch.fp_offsets, sketch.fp_offsets[-1] + piece_sketch.fp_offsets[1:]])
+        ordered = np.concatenate([sketch.ordered, piece_sketch.ordered])
+        ordered_offsets = np.concatenate([sketch.ordered_offsets,
+                                          sketch.ordered_offsets[-1] + piece_sketch.ordered_offsets[1:]])
         members = np.concatenate([kept, len(sketch.rows) + np.arange(len(piece_sketch.rows), dtype=np.int64)])
         order = np.argsort(rows, kind="stable")
-        return _Sketch(text_keys, rows[order], hashes, offsets, sketch.band_keys, members[order],
-                       piece_sketch.band_keys)
-
-    def _exact_first(self, batch: _Batch, first_id: int, direct: np.ndarray) -> np.ndarray:
-        """Global id of the first paragraph with the same normalized text
-        (the paragraph itself when it is the first). A paragraph that a phrase
-        rule marks as boilerplate never becomes the first occurrence of anything."""
-        n = len(batch)
-        gids = np.arange(first_id, first_id + n, dtype=np.int64)
-        exact_first = gids.copy()
-        rows = np.flatnonzero(~direct)
-        if len(rows) == 0:
-            return exact_first
-        if batch.sketch is not None:
-            keys = batch.sketch.text_keys[rows]
-        else:
-            keys = _kernels.text_keys(batch.data, batch.byte_starts[rows], batch.byte_ends[rows])
-        order = np.argsort(keys, kind="stable")
-        sorted_keys = keys[order]
-        run_start = np.ones(len(rows), dtype=bool)
-        run_start[1:] = sorted_keys[1:] != sorted_keys[:-1]
-        run_of = np.cumsum(run_start) - 1
-        run_keys = sorted_keys[run_start]
-        run_first = gids[rows[order[run_start]]]
-        found, earlier = self._first_by_text.lookup(run_keys)
-        self._first_by_text.insert(run_keys[~found], run_first[~found])
-        run_first = np.where(found, earlier, run_first)
-        exact_first[rows[order]] = run_first[run_of]
-        return exact_first
-
-    def _near_matches(self, batch: _Batch, first_id: int, eligible: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """For each new paragraph, its best verified earlier match as arrays
-        over the batch: earlier global id (-1: none), Jaccard similarity and
-        match code. Only ``eligible`` paragraphs go to LSH; their shingle sets
-        are kept for later batches."""
-        config = self.config
-        n = len(batch)
-        best_id = np.full(n, -1, dtype=np.int64)
-        best_jaccard = np.zeros(n, dtype=np.float64)
-        best_code = np.zeros(n, dtype=np.int8)
-        rows = np.flatnonzero(eligible)
-        sizes = np.zeros(n, dtype=np.int64)
-        sketch = batch.sketch
-        if len(rows) and sketch is not None:
-            # Eligible rows are a subset of the rows sketched ahead.
-            at = np.searchsorted(sketch.rows, rows)
-            if sketch.columns is not None:
-                at = sketch.columns[at]
-            hashes, set_offsets = _kernels.gather_sets(sketch.hashes, sketch.set_offsets, at)
-        elif len(rows):
-            hashes, set_offsets = _kernels.shingle_hash_sets(
-                batch.data, batch.byte_starts[rows], batch.byte_ends[rows],
-                config.shingle.kind == "word", config.shingle.size, _kernels.CRC_TABLE,
-            )
-        if len(rows):
-            sizes[rows] = np.diff(set_offsets)
-            self._hashes.extend(hashes)
-        self._set_offsets.extend(self._set_offsets.values[-1] + np.cumsum(sizes))
-        if len(rows) == 0:
-            return best_id, best_jaccard, best_code
-        if sketch is not None:
-            keys = sketch.band_keys_of(at)
-        else:
-            a, b = permutations(config.minhash.num_perm, config.minhash.seed)
-            keys = _kernels.band_keys_of_sets(
-                hashes, set_offsets, np.arange(len(rows), dtype=np.int64), a, b,
-                self._index.bands, self._index.rows, _BAND_MULTIPLIERS,
-            )
-        batch.sketch = None
-        pairs = self._index.add_keys(keys, rows + first_id)
-        del keys
-        if len(pairs) == 0:
-            return best_id, best_jaccard, best_code
-        jaccard, containment = verify_pairs(pairs, self._hashes.values, self._set_offsets.values)
-        codes = classify_pairs(jaccard, containment, config.policy)
-        keep = codes != NO_MATCH
-        earlier, later, jaccard, codes = pairs[keep, 0], pairs[keep, 1], jaccard[keep], codes[keep]
-        # Best match of each paragraph: highest Jaccard, then earliest id.
-        order = np.lexsort((earlier, -jaccard, later))
-        first = np.ones(len(order), dtype=bool)
-        first[1:] = later[order][1:] != later[order][:-1]
-        chosen = order[first]
-        at = later[chosen] - first_id
-        best_id[at] = earlier[chosen]
-        best_jaccard[at] = jaccard[chosen]
-        best_code[at] = codes[chosen]
-        return best_id, best_jaccard, best_code
+        return _Sketch(text_keys, rows[order], hashes, offsets, sketch.band_keys, fp_hashes, fp_offsets,
+                       ordered, ordered_offsets, members[order], piece_sketch.band_keys)
 
     def _label(self, batch: _Batch) -> list[Record]:
+        """Keep-first labels for a batch (see :mod:`tikrar._label`), then the
+        batch's kept paragraphs join the indexes."""
         if self._engine == "reference":
             return self._label_reference(batch)
         config = self.config
@@ -733,96 +702,123 @@ class Deduplicator:
         self._doc_ids.extend(a.doc_id for a in batch.articles)
         separators = config.source_separators
         self._article_sources.extend(bp.source_key(a.source, a.doc_id, separators) for a in batch.articles)
+        hits = batch.hits
         direct = batch.direct
-        empty = batch.words == 0
-        exact_first = self._exact_first(batch, first_id, direct)
-        eligible = (batch.words >= config.short_words) & ~empty & (exact_first == gids) & ~direct
-        near_id, near_jaccard, near_code = self._near_matches(batch, first_id, eligible)
+        empty = (batch.words == 0) & ~direct
+        kind = np.full(n, _label.ORDINARY, dtype=np.int8)
+        kind[empty] = _label.BLANK
+        kind[direct] = _label.DIRECT
+        heading = np.zeros(n, dtype=np.bool_)
+        heading[[k for k, hit in enumerate(hits) if hit is not None and not hit.direct]] = True
 
-        # Canonical paragraph of each: follow near matches to their root
-        # (earlier ids are resolved first, so a few rounds of pointer jumping
-        # settle chains inside the batch), then exact repeats point at the
-        # canonical of their first occurrence.
-        old_canonical = self._canonical.values
-        has_near = near_id >= 0
-        parent = np.where(has_near, near_id, gids)
-        while True:
-            inside = parent >= first_id
-            jumped = parent.copy()
-            jumped[inside] = parent[parent[inside] - first_id]
-            if np.array_equal(jumped, parent):
-                break
-            parent = jumped
-        outside = parent < first_id
-        parent[outside] = old_canonical[parent[outside]]
-        exact = ~direct & ~empty & (exact_first != gids)
-        first_of = exact_first[exact]
-        from_batch = first_of >= first_id
-        targets_exact = np.empty(len(first_of), dtype=np.int64)
-        targets_exact[from_batch] = parent[first_of[from_batch] - first_id]
-        targets_exact[~from_batch] = old_canonical[first_of[~from_batch]]
-        canonical = gids.copy()
-        canonical[has_near] = parent[has_near]
-        canonical[exact] = targets_exact
+        # Distinct normalized texts of the batch, and the kept paragraph of
+        # each from earlier batches.
+        ordinary = np.flatnonzero(kind == _label.ORDINARY)
+        sketch = batch.sketch
+        if sketch is not None:
+            keys = sketch.text_keys[ordinary]
+        else:
+            keys = _kernels.text_keys(batch.data, batch.byte_starts[ordinary], batch.byte_ends[ordinary])
+        order = np.argsort(keys, kind="stable")
+        sorted_keys = keys[order]
+        run_start = np.ones(len(ordinary), dtype=bool)
+        run_start[1:] = sorted_keys[1:] != sorted_keys[:-1]
+        group = np.zeros(n, dtype=np.int64)
+        group[ordinary[order]] = np.cumsum(run_start) - 1
+        group_keys = sorted_keys[run_start]
+        found, earlier = self._first_by_text.lookup(group_keys)
+        group_kept = np.where(found, earlier, -1).astype(np.int64)
 
+        # What goes to the indexes: ordinary paragraphs of short_words or more.
+        e_rows = ordinary[batch.words[ordinary] >= config.short_words]
+        if sketch is not None and len(e_rows):
+            at = np.searchsorted(sketch.rows, e_rows)
+            if sketch.columns is not None:
+                at = sketch.columns[at]
+            hashes, set_offsets = _kernels.gather_sets(sketch.hashes, sketch.set_offsets, at)
+            fp_hashes, fp_offsets = _kernels.gather_sets(sketch.fp_hashes, sketch.fp_offsets, at)
+            ordered, ordered_offsets = _kernels.gather_sets(sketch.ordered, sketch.ordered_offsets, at)
+            band_keys = sketch.band_keys_of(at)
+        else:
+            hashes, set_offsets, band_keys, fp_hashes, fp_offsets, ordered, ordered_offsets = self._sketch_rows(
+                batch, e_rows)
+        batch.sketch = None
+        sizes = np.zeros(n, dtype=np.int64)
+        sizes[e_rows] = np.diff(set_offsets)
+        old_hashes, old_sets = self._hashes.size, self._set_offsets.size
+        self._hashes.extend(hashes)
+        self._set_offsets.extend(self._set_offsets.values[-1] + np.cumsum(sizes))
+        m = len(e_rows)
+        positions = np.arange(m, dtype=np.uint32)
+        band_sorted = np.empty((self._index.bands, m), dtype=np.uint64)
+        for band in range(self._index.bands):
+            band_sorted[band] = _kernels.pack_band(band_keys[band], positions)
+        fp_sorted = _kernels.pack_band(fp_hashes.astype(np.uint64) << np.uint64(32),
+                                       np.arange(len(fp_hashes), dtype=np.uint32))
+        policy = config.policy
+        codes, target, jaccard, match, reuse_rows, reuse_ids, _ = _label.keep_first(
+            first_id, kind, heading, group, group_kept, e_rows, fp_offsets, ordered, ordered_offsets,
+            band_sorted, self._index.members, len(self._index), fp_sorted, self._fingerprints.held,
+            len(self._fingerprints), self._hashes.values, self._set_offsets.values,
+            policy.threshold, policy.containment or 0.0, policy.reverse_containment, config.new_text_shingles,
+            config.lsh.max_bucket_pairs, config.fingerprint_postings, first_id + n,
+        )
+        del band_sorted, fp_sorted, ordered
+
+        # The kept paragraphs join the state; the sets of the others go.
+        kept = codes == _label.KEPT
+        kept_e = kept[e_rows]
+        new_groups = np.flatnonzero(group_kept >= first_id)
+        self._first_by_text.insert(group_keys[new_groups], group_kept[new_groups])
+        kept_gids = e_rows[kept_e] + first_id
+        self._index.insert_keys(np.ascontiguousarray(band_keys[:, kept_e]), kept_gids)
+        kept_at = np.flatnonzero(kept_e)
+        kept_fp, kept_fp_offsets = _kernels.gather_sets(fp_hashes, fp_offsets, kept_at)
+        self._fingerprints.insert(kept_fp, kept_fp_offsets, kept_gids)
+        del band_keys, fp_hashes
+        reused = self._reused_passages(batch, first_id, codes, reuse_rows, reuse_ids)
+        kept_hashes, kept_offsets = _kernels.gather_sets(hashes, set_offsets, kept_at)
+        sizes[:] = 0
+        sizes[e_rows[kept_e]] = np.diff(kept_offsets)
+        self._hashes.truncate(old_hashes)
+        self._set_offsets.truncate(old_sets)
+        self._hashes.extend(kept_hashes)
+        self._set_offsets.extend(self._set_offsets.values[-1] + np.cumsum(sizes))
+        if config.min_reuse_words is not None:
+            self._keep_texts(batch, e_rows[kept_e], first_id)
+
+        duplicate = codes == _label.DUPLICATE
+        canonical = np.where(duplicate, target, gids)
         article_of = article_base + batch.doc_of
-        self._canonical.extend(canonical)
         self._article_of.extend(article_of)
         self._paragraph_index.extend(batch.index)
         self._count += n
-
-        # Similarity to the canonical paragraph: the verified one when the
-        # match is the canonical itself, else computed for the pair.
-        similarity = np.full(n, np.nan)
-        similarity[exact] = 1.0
-        similarity[has_near] = near_jaccard[has_near]
-        indirect = np.flatnonzero(has_near & (canonical != near_id))
-        if len(indirect):
-            pairs = np.stack([canonical[indirect], gids[indirect]], axis=1)
-            similarity[indirect] = verify_pairs(pairs, self._hashes.values, self._set_offsets.values)[0]
-
         all_article_of = self._article_of.values
         all_index = self._paragraph_index.values
-        is_duplicate = exact | has_near
-        within = np.zeros(n, dtype=bool)
-        within[is_duplicate] = all_article_of[canonical[is_duplicate]] == article_of[is_duplicate]
-        match_names = [None, MATCH_NAMES.get(1), MATCH_NAMES.get(2)]
+        dup_rows = np.flatnonzero(duplicate)
         refs: dict[int, ParagraphRef] = {}
-        dup_rows = np.flatnonzero(is_duplicate)
-        for target in np.unique(canonical[dup_rows]).tolist():
-            refs[target] = ParagraphRef(self._doc_ids[all_article_of[target]], int(all_index[target]))
+        for gid in np.unique(target[dup_rows]).tolist():
+            refs[gid] = ParagraphRef(self._doc_ids[all_article_of[gid]], int(all_index[gid]))
+        within = all_article_of[target[dup_rows]] == article_of[dup_rows]
 
-        # Columns of the records; every paragraph is "unique" unless one of
-        # these assignments says otherwise, later ones winning: lines under a
-        # heading rule, empty paragraphs, repeats, direct rule hits.
-        hits = batch.hits
         labels: list = [LABEL_UNIQUE] * n
         scopes: list = [None] * n
         targets: list = [None] * n
         similarities: list = [None] * n
         reasons: list = [None] * n
         matches: list = [None] * n
-        hit_rows = [k for k, hit in enumerate(hits) if hit is not None]
-        heading = [k for k in hit_rows if not hits[k].direct]
-        for k in heading:
+        passages: list = [()] * n
+        for k in np.flatnonzero(codes == _label.BOILERPLATE).tolist():
             labels[k], reasons[k] = LABEL_BOILERPLATE, hits[k].reason
-        for k in np.flatnonzero(empty).tolist():
-            labels[k], reasons[k] = LABEL_UNIQUE, REASON_EMPTY
-        for k, target, near, within_k, sim in zip(
-            dup_rows.tolist(), canonical[dup_rows].tolist(), near_code[dup_rows].tolist(),
-            within[dup_rows].tolist(), similarity[dup_rows].tolist(),
-        ):
-            labels[k], scopes[k], targets[k] = LABEL_DUPLICATE, SCOPE_WITHIN if within_k else SCOPE_ACROSS, refs[target]
-            similarities[k], reasons[k], matches[k] = round(sim, 6), None, match_names[near] if near else MATCH_EXACT
-        for k in hit_rows:
-            if hits[k].direct:
-                labels[k], scopes[k], targets[k], similarities[k], reasons[k], matches[k] = (
-                    LABEL_BOILERPLATE, None, None, None, hits[k].reason, None)
-        codes = np.full(n, _CODE_UNIQUE, dtype=np.int8)
-        codes[heading] = _CODE_BOILERPLATE
-        codes[empty] = _CODE_EMPTY
-        codes[is_duplicate] = _CODE_DUPLICATE
-        codes[direct] = _CODE_BOILERPLATE
+        for k in np.flatnonzero(codes == _label.EMPTY).tolist():
+            reasons[k] = REASON_EMPTY
+        match_names = {_label.NEAR: MATCH_NAMES[1], _label.CONTAINED: MATCH_NAMES[2], _label.EXACT: MATCH_EXACT}
+        for k, gid, within_k, sim, kind_k in zip(dup_rows.tolist(), target[dup_rows].tolist(), within.tolist(),
+                                                 jaccard[dup_rows].tolist(), match[dup_rows].tolist()):
+            labels[k], scopes[k], targets[k] = LABEL_DUPLICATE, SCOPE_WITHIN if within_k else SCOPE_ACROSS, refs[gid]
+            similarities[k], matches[k] = round(sim, 6), match_names[kind_k]
+        for k, found_passages in reused.items():
+            passages[k] = found_passages
         batch.codes, batch.canonical = codes, canonical
         doc_of = batch.doc_of.tolist()
         doc_ids = list(map([a.doc_id for a in batch.articles].__getitem__, doc_of))
@@ -830,8 +826,79 @@ class Deduplicator:
         with _collector_paused():
             return list(map(_tuple_new, repeat(Record, n), zip(
                 doc_ids, batch.index.tolist(), batch.starts.tolist(), batch.ends.tolist(), batch.texts, labels,
-                scopes, targets, similarities, reasons, matches, sources,
+                scopes, targets, similarities, reasons, matches, sources, passages,
             )))
+
+    def _sketch_rows(self, batch: _Batch, rows: np.ndarray):
+        """Shingle sets, band keys and fingerprints of some rows of a batch
+        that was not sketched ahead."""
+        config = self.config
+        by_words = config.shingle.kind == "word"
+        hashes, set_offsets = _kernels.shingle_hash_sets(
+            batch.data, batch.byte_starts[rows], batch.byte_ends[rows], by_words, config.shingle.size,
+            _kernels.CRC_TABLE,
+        )
+        a, b = permutations(config.minhash.num_perm, config.minhash.seed)
+        band_keys = _kernels.band_keys_of_sets(
+            hashes, set_offsets, np.arange(len(rows), dtype=np.int64), a, b,
+            self._index.bands, self._index.rows, _BAND_MULTIPLIERS,
+        )
+        fp_hashes, fp_offsets, ordered, ordered_offsets = _label.fingerprints(
+            batch.data, batch.byte_starts[rows], batch.byte_ends[rows], by_words, config.shingle.size,
+            config.fingerprint_window, _kernels.CRC_TABLE,
+        )
+        return hashes, set_offsets, band_keys, fp_hashes, fp_offsets, ordered, ordered_offsets
+
+    def _keep_texts(self, batch: _Batch, rows: np.ndarray, first_id: int) -> None:
+        """Remember the raw text of kept paragraphs that may be the source of
+        a reused passage in a later batch (offsets in the source need it)."""
+        for k in rows.tolist():
+            self._kept_texts[first_id + k] = batch.texts[k]
+
+    def _text_of(self, gid: int, batch: _Batch, first_id: int) -> str:
+        if gid >= first_id:
+            return batch.texts[gid - first_id]
+        return self._kept_texts[gid]
+
+    def _reused_passages(self, batch: _Batch, first_id: int, codes: np.ndarray, rows: np.ndarray,
+                         ids: np.ndarray) -> dict[int, tuple]:
+        """Reused passages of the batch's kept paragraphs: for each candidate
+        pair sharing a fingerprint, the runs of shared shingles of at least
+        ``min_reuse_words`` words (see :func:`tikrar.reuse.shared_passages`)."""
+        config = self.config
+        if config.min_reuse_words is None or config.shingle.kind != "word" or len(rows) == 0:
+            return {}
+        keep = codes[rows] == _label.KEPT
+        rows, ids = rows[keep], ids[keep]
+        if len(rows) == 0:
+            return {}
+        min_shingles = reuse.min_shingles(config.min_reuse_words, config.shingle)
+        pairs = np.stack([rows + first_id, ids], axis=1)
+        inter = _label.intersections(pairs, self._hashes.values, self._set_offsets.values)
+        enough = inter >= min_shingles
+        rows, ids = rows[enough], ids[enough]
+        if len(rows) == 0:
+            return {}
+        all_article_of = self._article_of.values
+        views: dict[int, reuse.ParagraphView] = {}
+
+        def view(gid: int) -> reuse.ParagraphView:
+            found = views.get(gid)
+            if found is None:
+                found = views[gid] = reuse.ParagraphView.of(self._text_of(gid, batch, first_id), config.normalize,
+                                                            config.shingle)
+            return found
+
+        found: dict[int, list] = {}
+        order = np.lexsort((ids, rows))
+        for k, q in zip(rows[order].tolist(), ids[order].tolist()):
+            if q >= first_id:
+                ref = ParagraphRef(batch.articles[batch.doc_of[q - first_id]].doc_id, int(batch.index[q - first_id]))
+            else:
+                ref = ParagraphRef(self._doc_ids[all_article_of[q]], int(self._paragraph_index.values[q]))
+            for passage in reuse.shared_passages(view(first_id + k), view(q), config.min_reuse_words):
+                found.setdefault(k, []).append(passage._replace(doc_id=ref.doc_id, index=ref.index))
+        return {k: reuse.choose(passages) for k, passages in found.items()}
 
     # -- the reference path: one paragraph at a time, plain numpy ------------
 
@@ -877,81 +944,139 @@ class Deduplicator:
         return _Batch(articles, as_array(doc_of), as_array(index), as_array(starts), as_array(ends),
                       texts, normalized, as_array(words), hits)
 
-    def _near_matches_reference(self, batch: _Batch, first_id: int, exact_first: list[int]) -> dict[int, tuple[int, float, str]]:
+    def _sketch_reference(self, normalized: str) -> tuple[np.ndarray, np.ndarray, list[int], list[int]]:
+        """Shingle set, band bucket keys (high 32 bits), sorted distinct
+        fingerprints and shingle hashes in text order of one paragraph,
+        computed plainly."""
         config = self.config
-        hashes, offsets = shingle_sets_reference(batch.normalized, config.shingle)
-        self._r_offsets = np.concatenate([self._r_offsets, offsets[1:] + self._r_offsets[-1]])
-        self._r_hashes = np.concatenate([self._r_hashes, hashes])
-        eligible = [
-            k
-            for k in range(len(batch.normalized))
-            if batch.words[k] >= config.short_words
-            and batch.words[k] > 0
-            and exact_first[k] == first_id + k
-            and not (batch.hits[k] is not None and batch.hits[k].direct)
-        ]
-        if not eligible:
-            return {}
-        eligible_arr = np.asarray(eligible, dtype=np.int64)
-        sub_offsets = np.concatenate([[0], np.cumsum(offsets[eligible_arr + 1] - offsets[eligible_arr])])
-        sub_hashes = np.concatenate([hashes[offsets[k] : offsets[k + 1]] for k in eligible])
-        sigs = signatures_reference(sub_hashes, sub_offsets, config.minhash)
-        pairs = self._r_index.add(sigs, eligible_arr + first_id)
-        if len(pairs) == 0:
-            return {}
-        jaccard, containment = verify_pairs_reference(pairs, self._r_hashes, self._r_offsets)
-        codes = classify_pairs(jaccard, containment, config.policy)
-        best: dict[int, tuple[int, float, str]] = {}
-        for (i, j), jac, code in zip(pairs.tolist(), jaccard.tolist(), codes.tolist()):
-            if code == NO_MATCH:
-                continue
-            current = best.get(j)
-            if current is None or jac > current[1] or (jac == current[1] and i < current[0]):
-                best[j] = (i, jac, MATCH_NAMES[code])
-        return best
+        hashes, offsets = shingle_sets_reference([normalized], config.shingle)
+        sigs = signatures_reference(hashes, offsets, config.minhash)
+        buckets = (band_keys(sigs, self._r_bands, self._r_rows)[0] >> np.uint64(32)).tolist()
+        size = config.shingle.size
+        if config.shingle.kind == "word":
+            words = normalized.split(" ")
+            grams = [normalized] if len(words) <= size else [" ".join(words[i : i + size]) for i in range(len(words) - size + 1)]
+        else:
+            grams = [normalized] if len(normalized) <= size else [normalized[i : i + size] for i in range(len(normalized) - size + 1)]
+        ordered = [zlib.crc32(g.encode("utf-8", "surrogatepass")) for g in grams]
+        window = config.fingerprint_window
+        if len(ordered) <= window:
+            picked = {min(ordered)}
+        else:
+            picked = set()
+            for start in range(len(ordered) - window + 1):
+                part = ordered[start : start + window]
+                low = min(part)
+                picked.add(low)
+        return hashes, np.asarray(buckets, dtype=np.uint64), sorted(picked), ordered
 
     def _label_reference(self, batch: _Batch) -> list[Record]:
+        """Keep-first labels one paragraph at a time with dicts and lists:
+        the oracle the compiled kernel is checked against."""
+        config = self.config
+        policy = config.policy
         first_id = self._count
         article_base = self._articles_seen
         self._articles_seen += len(batch.articles)
-        # First occurrence of each normalized text, this batch included.
-        # A paragraph that a phrase rule marks as boilerplate never becomes the
-        # first occurrence of anything: a headline repeated in a related-links
-        # list elsewhere must not turn the article's own headline into a repeat.
-        exact_first: list[int] = []
+        window, postings_window = config.lsh.max_bucket_pairs, config.fingerprint_postings
+        containment = policy.containment or 0.0
+        verdicts: list[tuple] = []
+        reuse_pairs: list[tuple[int, int]] = []
+        sketches: dict[int, tuple] = {}
         for k, text in enumerate(batch.normalized):
+            gid = first_id + k
+            self._r_article_of.append(article_base + int(batch.doc_of[k]))
             hit = batch.hits[k]
             if hit is not None and hit.direct:
-                exact_first.append(first_id + k)
+                verdicts.append((_label.BOILERPLATE, None, None, None))
+                continue
+            if not text:
+                verdicts.append((_label.EMPTY, None, None, None))
                 continue
             key = _text_key(text)
-            exact_first.append(self._r_first_by_text.setdefault(key, first_id + k))
-        near = self._near_matches_reference(batch, first_id, exact_first)
+            if key in self._r_kept_text:
+                verdicts.append((_label.DUPLICATE, self._r_kept_text[key], 1.0, MATCH_EXACT))
+                continue
+            best = (None, -1.0, None)
+            if batch.words[k] >= config.short_words:
+                hashes, buckets, prints, ordered = sketches[k] = self._sketch_reference(text)
+                from_lsh: set[int] = set()
+                for band, bucket in enumerate(buckets.tolist()):
+                    from_lsh.update(self._r_buckets[band].get(bucket, [])[-window:])
+                hits: dict[int, int] = {}
+                for fp in prints:
+                    for q in self._r_postings.get(fp, [])[-postings_window:]:
+                        hits[q] = hits.get(q, 0) + 1
+                need = max(1, (len(prints) + 1) // 2)
+                reuse_pairs.extend((k, q) for q in hits)
+                for q in sorted(from_lsh | set(hits)):
+                    if q not in from_lsh and hits[q] < need:
+                        continue
+                    other_set = self._r_sets[q]
+                    inter = len(np.intersect1d(hashes, other_set, assume_unique=True))
+                    jac = inter / (len(hashes) + len(other_set) - inter)
+                    own, other = inter / len(hashes), inter / len(other_set)
+                    if other >= policy.reverse_containment and len(hashes) - inter >= config.new_text_shingles:
+                        held, run, longest = set(other_set.tolist()), 0, 0
+                        for h in ordered:
+                            run = 0 if h in held else run + 1
+                            longest = max(longest, run)
+                        if longest >= config.new_text_shingles:
+                            continue
+                    if jac >= policy.threshold:
+                        kind = MATCH_NAMES[1]
+                    elif containment > 0 and own >= containment:
+                        kind = MATCH_NAMES[2]
+                    else:
+                        continue
+                    if jac > best[1]:
+                        best = (q, jac, kind)
+            if best[0] is not None:
+                verdicts.append((_label.DUPLICATE, best[0], best[1], best[2]))
+            elif hit is not None:
+                verdicts.append((_label.BOILERPLATE, None, None, None))
+            else:
+                verdicts.append((_label.KEPT, None, None, None))
+                self._r_kept_text[key] = gid
+                if k in sketches:
+                    hashes, buckets, prints, _ = sketches[k]
+                    self._r_sets[gid] = hashes
+                    self._r_texts[gid] = batch.texts[k]
+                    for band, bucket in enumerate(buckets.tolist()):
+                        self._r_buckets[band].setdefault(bucket, []).append(gid)
+                    for fp in prints:
+                        self._r_postings.setdefault(fp, []).append(gid)
+
+        for k, paragraph in enumerate(batch.paragraphs):
+            self._r_refs.append(ParagraphRef(paragraph.doc_id, paragraph.index))
+        passages: dict[int, list] = {}
+        if config.min_reuse_words is not None and config.shingle.kind == "word":
+            min_shingles = reuse.min_shingles(config.min_reuse_words, config.shingle)
+            for k, q in sorted(reuse_pairs):
+                if verdicts[k][0] != _label.KEPT:
+                    continue
+                if len(np.intersect1d(self._r_sets[first_id + k], self._r_sets[q])) < min_shingles:
+                    continue
+                found = reuse.shared_passages(
+                    reuse.ParagraphView.of(batch.texts[k], config.normalize, config.shingle),
+                    reuse.ParagraphView.of(self._r_texts[q], config.normalize, config.shingle),
+                    config.min_reuse_words,
+                )
+                ref = self._r_refs[q]
+                passages.setdefault(k, []).extend(p._replace(doc_id=ref.doc_id, index=ref.index) for p in found)
 
         records: list[Record] = []
         for k, paragraph in enumerate(batch.paragraphs):
             gid = first_id + k
-            article = batch.articles[batch.doc_of[k]]
-            self._r_refs.append(ParagraphRef(paragraph.doc_id, paragraph.index))
-            self._r_article_of.append(article_base + int(batch.doc_of[k]))
+            code, target, similarity, match = verdicts[k]
             hit = batch.hits[k]
-            label, target, similarity, match, reason = LABEL_UNIQUE, None, None, None, None
-            if hit is not None and hit.direct:
+            label, reason, scope = LABEL_UNIQUE, None, None
+            if code == _label.BOILERPLATE:
                 label, reason = LABEL_BOILERPLATE, hit.reason
-            elif not batch.normalized[k]:
+            elif code == _label.EMPTY:
                 reason = REASON_EMPTY
-            elif exact_first[k] != gid:
-                label, target, similarity, match = LABEL_DUPLICATE, self._r_canonical[exact_first[k]], 1.0, MATCH_EXACT
-            elif gid in near:
-                earlier = near[gid][0]
-                target = self._r_canonical[earlier]
-                similarity = near[gid][1] if target == earlier else self._similarity(target, gid)
-                label, match = LABEL_DUPLICATE, near[gid][2]
-            elif hit is not None:
-                label, reason = LABEL_BOILERPLATE, hit.reason
-            self._r_canonical.append(target if target is not None else gid)
-            scope = None
-            if target is not None:
+            elif code == _label.DUPLICATE:
+                label = LABEL_DUPLICATE
                 scope = SCOPE_WITHIN if self._r_article_of[target] == self._r_article_of[gid] else SCOPE_ACROSS
             records.append(
                 Record(
@@ -966,7 +1091,8 @@ class Deduplicator:
                     similarity=None if similarity is None else round(float(similarity), 6),
                     reason=reason,
                     match=match,
-                    source=article.source,
+                    source=batch.articles[batch.doc_of[k]].source,
+                    reused=reuse.choose(passages.get(k, ())),
                 )
             )
         self._count += len(records)
@@ -1124,14 +1250,6 @@ class Deduplicator:
             reason = qualified[int(key[position])]
             records[position] = records[position]._replace(label=LABEL_BOILERPLATE, reason=reason)
         return records
-
-    def _similarity(self, i: int, j: int) -> float:
-        """Exact Jaccard similarity of two paragraphs added so far."""
-        if self._engine == "reference":
-            jaccard, _ = verify_pairs_reference(np.array([[i, j]]), self._r_hashes, self._r_offsets)
-        else:
-            jaccard, _ = verify_pairs(np.array([[i, j]]), self._hashes.values, self._set_offsets.values)
-        return float(jaccard[0])
 
 
 def dedup(articles: Iterable[ArticleLike], **options: Any) -> Report:

@@ -201,8 +201,10 @@ class LSHIndex:
         self.window = config.max_bucket_pairs
         self._size = 0
         self._last_id = -1
-        # Per band, the sorted members ``key_high32 << 32 | id`` (see _kernels).
-        self._members = [np.zeros(0, dtype=np.uint64) for _ in range(bands)]
+        # Row b: band b's sorted members ``key_high32 << 32 | id`` (see
+        # _kernels); every band holds the same paragraphs, so one 2-D array
+        # (columns past ``len(self)`` are spare room).
+        self._members = np.zeros((bands, 0), dtype=np.uint64)
 
     def __len__(self) -> int:
         return self._size
@@ -210,7 +212,42 @@ class LSHIndex:
     @property
     def nbytes(self) -> int:
         """Memory held by the index's arrays."""
-        return sum(m.nbytes for m in self._members)
+        return self._members.nbytes
+
+    @property
+    def members(self) -> np.ndarray:
+        """The sorted members of every band, shape ``(bands, capacity)``;
+        only the first ``len(self)`` columns are members."""
+        return self._members
+
+    def insert_keys(self, keys: np.ndarray, ids: np.ndarray) -> None:
+        """Add paragraphs without pairing them: band keys of shape
+        ``(bands, len(ids))``, ids increasing and larger than any held.
+
+        >>> index = LSHIndex(bands=2, rows=2)
+        >>> index.insert_keys(np.array([[5 << 32], [7 << 32]], dtype=np.uint64), np.array([3]))
+        >>> len(index), int(index.members[0, 0] & 0xFFFFFFFF)
+        (1, 3)
+        """
+        ids = self._checked_ids(keys, ids)
+        if len(ids) == 0:
+            return
+        new_ids = ids.astype(np.uint32)
+        self._reserve(self._size + len(ids))
+        for band in range(self.bands):
+            _kernels.merge_sorted_into(self._members[band], self._size, _kernels.pack_band(keys[band], new_ids))
+        self._size += len(ids)
+        self._last_id = int(ids[-1])
+
+    def _checked_ids(self, keys: np.ndarray, ids: np.ndarray) -> np.ndarray:
+        ids = np.asarray(ids, dtype=np.int64)
+        if keys.shape != (self.bands, len(ids)):
+            raise ConfigError(f"band keys have shape {keys.shape}, expected ({self.bands}, {len(ids)})")
+        if len(ids) and (ids[0] <= self._last_id or (len(ids) > 1 and (np.diff(ids) <= 0).any())):
+            raise ConfigError("LSH ids must increase, and exceed every id already added")
+        if len(ids) and ids[-1] > MAX_ID:
+            raise ConfigError(f"LSH ids must stay below 2**32, got {int(ids[-1])}")
+        return ids
 
     def add(self, sigs: np.ndarray, ids: np.ndarray) -> np.ndarray:
         """Add signatures with their global ids (increasing, larger than any
@@ -225,15 +262,10 @@ class LSHIndex:
 
     def add_keys(self, keys: np.ndarray, ids: np.ndarray) -> np.ndarray:
         """:meth:`add` for band keys already computed, shape ``(bands, len(ids))``."""
-        ids = np.asarray(ids, dtype=np.int64)
-        if keys.shape != (self.bands, len(ids)):
-            raise ConfigError(f"band keys have shape {keys.shape}, expected ({self.bands}, {len(ids)})")
+        ids = self._checked_ids(keys, ids)
         if len(ids) == 0:
             return np.zeros((0, 2), dtype=np.int64)
-        if ids[0] <= self._last_id or (len(ids) > 1 and (np.diff(ids) <= 0).any()):
-            raise ConfigError("LSH ids must increase, and exceed every id already added")
-        if ids[-1] > MAX_ID:
-            raise ConfigError(f"LSH ids must stay below 2**32, got {int(ids[-1])}")
+        self._reserve(self._size + len(ids))
         new_ids = ids.astype(np.uint32)
         old_size = self._size
 
@@ -244,7 +276,6 @@ class LSHIndex:
             # keeping every band's copy of their pairs until the end would
             # multiply memory by ``bands``.
             codes = _kernels.band_pair_codes(self._members[band], old_size, members, self.window)
-            self._reserve(band, old_size + len(ids))
             _kernels.merge_sorted_into(self._members[band], old_size, members)
             return codes
 
@@ -263,15 +294,66 @@ class LSHIndex:
         out[:, 1] = (codes & np.uint64(MAX_ID)).astype(np.int64)
         return out
 
-    def _reserve(self, band: int, size: int) -> None:
-        capacity = len(self._members[band])
+    def _reserve(self, size: int) -> None:
+        capacity = self._members.shape[1]
         if size <= capacity:
             return
-        # Grow by half, one band at a time, so the transient copy stays small.
         capacity = max(size, capacity + capacity // 2, 1024)
-        members = np.empty(capacity, dtype=np.uint64)
-        members[: self._size] = self._members[band][: self._size]
-        self._members[band] = members
+        members = np.empty((self.bands, capacity), dtype=np.uint64)
+        members[:, : self._size] = self._members[:, : self._size]
+        self._members = members
+
+
+class FingerprintIndex:
+    """Postings of shingle fingerprints: one sorted ``uint64`` per (kept
+    paragraph, fingerprint), the fingerprint above the paragraph's 32-bit
+    id, grown in place.
+
+    >>> index = FingerprintIndex()
+    >>> index.insert(np.array([9, 4, 9], dtype=np.uint32), np.array([0, 2, 3]), np.array([1, 2]))
+    >>> [(int(m >> 32), int(m & 0xFFFFFFFF)) for m in index.postings]
+    [(4, 1), (9, 1), (9, 2)]
+    """
+
+    def __init__(self) -> None:
+        self._postings = np.zeros(0, dtype=np.uint64)
+        self._size = 0
+
+    def __len__(self) -> int:
+        return self._size
+
+    @property
+    def nbytes(self) -> int:
+        return self._postings.nbytes
+
+    @property
+    def postings(self) -> np.ndarray:
+        return self._postings[: self._size]
+
+    @property
+    def held(self) -> np.ndarray:
+        """The postings array with its spare room (first ``len(self)`` used)."""
+        return self._postings
+
+    def insert(self, hashes: np.ndarray, offsets: np.ndarray, ids: np.ndarray) -> None:
+        """Add the fingerprints of paragraphs ``ids`` (increasing, larger than
+        any held), CSR ``(hashes, offsets)``."""
+        ids = np.asarray(ids, dtype=np.int64)
+        counts = np.diff(np.asarray(offsets, dtype=np.int64))
+        if len(counts) != len(ids):
+            raise ConfigError(f"{len(ids)} ids for {len(counts)} fingerprint sets")
+        total = int(counts.sum())
+        if total == 0:
+            return
+        owners = np.repeat(ids, counts).astype(np.uint32)
+        keys = np.asarray(hashes[offsets[0] : offsets[-1]], dtype=np.uint64) << np.uint64(32)
+        size = self._size + total
+        if size > len(self._postings):
+            grown = np.empty(max(size, len(self._postings) + len(self._postings) // 2, 1024), dtype=np.uint64)
+            grown[: self._size] = self._postings[: self._size]
+            self._postings = grown
+        _kernels.merge_sorted_into(self._postings, self._size, _kernels.pack_band(keys, owners))
+        self._size = size
 
 
 class KeyTable:

@@ -50,6 +50,14 @@ class MatchPolicy:
                 raise ConfigError(f"{name} must be a number in (0, 1], got {value!r}")
 
 
+    @property
+    def reverse_containment(self) -> float:
+        """Share of an earlier paragraph's shingles inside a later one from
+        which the later one, holding more besides, is not its duplicate:
+        the containment threshold (0.9 when containment matches are off)."""
+        return self.containment if self.containment is not None else 0.9
+
+
 def classify_pairs(jaccard: np.ndarray, containment: np.ndarray, policy: MatchPolicy) -> np.ndarray:
     """Match code per pair: NEAR, CONTAINED or NO_MATCH.
 
@@ -63,28 +71,3 @@ def classify_pairs(jaccard: np.ndarray, containment: np.ndarray, policy: MatchPo
     if policy.containment is not None:
         codes[(codes == NO_MATCH) & (containment >= policy.containment)] = CONTAINED
     return codes
-
-
-def settle_targets(
-    canonical: np.ndarray,
-    direct: np.ndarray,
-    jaccard_to_canonical: np.ndarray,
-    containment_to_canonical: np.ndarray,
-    policy: MatchPolicy,
-) -> np.ndarray:
-    """The paragraph each repeat should point at: the canonical (first)
-    occurrence of what it matched when it is itself a repeat of that
-    canonical under ``policy``, else the earlier paragraph it matched
-    directly.
-
-    Following matches to their first occurrence can tie a paragraph to one
-    it does not resemble (a short paragraph contained in a long one that
-    shares only a title with the first occurrence); this keeps every
-    reported pair a verified repeat.
-
-    >>> settle_targets(np.array([0, 0]), np.array([3, 4]), np.array([0.8, 0.06]),
-    ...                np.array([0.9, 0.2]), MatchPolicy(0.5, 0.9)).tolist()
-    [0, 4]
-    """
-    keep = classify_pairs(jaccard_to_canonical, containment_to_canonical, policy) != NO_MATCH
-    return np.where(keep, canonical, direct)
