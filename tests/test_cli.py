@@ -137,3 +137,22 @@ def test_containment_option_turns_contained_matches_on_and_off(tmp_path):
     with pytest.raises(SystemExit) as stopped:
         main(["dedup", str(src), "-o", str(out), "--containment", "x"])
     assert stopped.value.code == 2
+
+
+def test_clean_keeps_a_paragraph_with_a_reused_passage_whole_unless_asked(tmp_path):
+    kept = "أعلنت الهيئة العامة للأرصاد صباح اليوم أن موجة حارة ستضرب المناطق الوسطى والشرقية خلال الأيام المقبلة"
+    added = "وفي شأن متصل افتتح محافظ المدينة معرضا للكتاب يضم أكثر من مئتي دار نشر عربية وأجنبية"
+    src = tmp_path / "in.jsonl"
+    src.write_text(json.dumps({"id": "a", "text": kept}, ensure_ascii=False) + "\n"
+                   + json.dumps({"id": "b", "text": kept + " " + added}, ensure_ascii=False) + "\n", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    assert main(["dedup", str(src), "-o", str(out), "--clean", str(tmp_path / "whole"), "-q"]) == 0
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [r["label"] for r in rows] == ["unique", "unique"]
+    assert rows[1]["reused"] == [{"start": 0, "end": len(kept), "doc_id": "a", "index": 0,
+                                  "source_start": 0, "source_end": len(kept), "similarity": 1.0}]
+    assert (tmp_path / "whole" / "b.txt").read_text(encoding="utf-8") == kept + " " + added + "\n"
+    assert main(["dedup", str(src), "-o", str(out), "--clean", str(tmp_path / "cut"), "--clean-reused", "-q"]) == 0
+    assert (tmp_path / "cut" / "b.txt").read_text(encoding="utf-8") == added + "\n"
+    assert main(["dedup", str(src), "-o", str(out), "--min-reuse-words", "off", "-q"]) == 0
+    assert [json.loads(line)["reused"] for line in out.read_text(encoding="utf-8").splitlines()] == [[], []]

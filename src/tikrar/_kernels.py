@@ -438,7 +438,6 @@ def _chunk_bounds(starts, ends, chunks):
     return bounds[: runs + 1]
 
 
-@njit(cache=True, nogil=True, parallel=True)
 def shingle_hash_sets(data, starts, ends, by_words, size, table):
     """Sorted distinct CRC-32 hashes of the shingles of the paragraphs
     ``data[starts[k]:ends[k]]``.
@@ -458,6 +457,45 @@ def shingle_hash_sets(data, starts, ends, by_words, size, table):
     >>> hashes.tolist() == sorted(zlib.crc32(s.encode()) for s in shingles)
     True
     """
+    hashes, set_offsets, _, _, _, _ = shingle_sketches(data, starts, ends, by_words, size, table, 0)
+    return hashes, set_offsets
+
+
+@njit(cache=True, nogil=True)
+def _winnow_into(raw, base, total, window, out):
+    """Winnowing over ``raw[base:base + total]`` (shingle hashes in text
+    order): the minimum of each run of ``window`` consecutive hashes (the
+    rightmost on ties), each selected position once, written to
+    ``out[base:]``; returns how many. Two texts that share a run of
+    ``window`` or more shingles share at least one selected hash."""
+    if total <= window:
+        low = raw[base]
+        for i in range(base + 1, base + total):
+            if raw[i] <= low:
+                low = raw[i]
+        out[base] = low
+        return 1
+    written = 0
+    last = -1
+    for start in range(base, base + total - window + 1):
+        pick = start
+        for i in range(start + 1, start + window):
+            if raw[i] <= raw[pick]:
+                pick = i
+        if pick != last:
+            out[base + written] = raw[pick]
+            written += 1
+            last = pick
+    return written
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def shingle_sketches(data, starts, ends, by_words, size, table, window):
+    """:func:`shingle_hash_sets`, and with ``window > 0`` also, from the same
+    pass, the winnowed fingerprints of each paragraph (sorted, distinct) and
+    its shingle hashes in text order: ``(hashes, set_offsets, fingerprints,
+    fingerprint_offsets, ordered, ordered_offsets)``, each pair CSR (empty
+    when ``window`` is 0)."""
     n = starts.shape[0]
     counts = np.empty(n, dtype=np.int64)
     for k in prange(n):
@@ -466,7 +504,11 @@ def shingle_hash_sets(data, starts, ends, by_words, size, table):
     for k in range(n):
         raw_offsets[k + 1] = raw_offsets[k] + counts[k]
     raw = np.empty(raw_offsets[n], dtype=np.uint32)
+    keep_order = window > 0
+    ordered = np.empty(raw_offsets[n] if keep_order else 0, dtype=np.uint32)
+    picked = np.empty(raw_offsets[n] if keep_order else 0, dtype=np.uint32)
     distinct = np.zeros(n, dtype=np.int64)
+    picked_count = np.zeros(n, dtype=np.int64)
     gap = 1 if by_words else 0
     runs = _chunk_bounds(starts, ends, 256)
     for r in prange(runs.shape[0] - 1):
@@ -485,24 +527,33 @@ def shingle_hash_sets(data, starts, ends, by_words, size, table):
                 continue
             if total == 1:
                 raw[base] = crc32(data, start, end, table)
-                distinct[k] = 1
-                continue
-            if by_words:
+            elif by_words:
                 _word_shingle_crcs(data, start, end, size, table, raw, base, ring_crc, ring_len)
             else:
                 bounds = _boundaries(data, start, end, by_words)
                 for i in range(total):
                     raw[base + i] = crc32(data, bounds[i], bounds[i + size] - gap, table)
+            if keep_order:
+                ordered[base : base + total] = raw[base : base + total]
+                written = _winnow_into(raw, base, total, window, picked)
+                picked_count[k] = _sort_distinct(picked, base, base + written, scratch, buckets)
             distinct[k] = _sort_distinct(raw, base, base + total, scratch, buckets)
     set_offsets = np.zeros(n + 1, dtype=np.int64)
+    fp_offsets = np.zeros(n + 1, dtype=np.int64)
     for k in range(n):
         set_offsets[k + 1] = set_offsets[k] + distinct[k]
+        fp_offsets[k + 1] = fp_offsets[k] + picked_count[k]
     hashes = np.empty(set_offsets[n], dtype=np.uint32)
+    fingerprints = np.empty(fp_offsets[n], dtype=np.uint32)
     for k in prange(n):
         base = raw_offsets[k]
         out = set_offsets[k]
         hashes[out : out + distinct[k]] = raw[base : base + distinct[k]]
-    return hashes, set_offsets
+        out = fp_offsets[k]
+        fingerprints[out : out + picked_count[k]] = picked[base : base + picked_count[k]]
+    if not keep_order:
+        raw_offsets = np.zeros(1, dtype=np.int64)
+    return hashes, set_offsets, fingerprints, fp_offsets, ordered, raw_offsets
 
 
 # ---------------------------------------------------------------------------

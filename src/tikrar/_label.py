@@ -33,7 +33,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from ._kernels import _boundaries, _chunk_bounds, _shingle_count, _word_shingle_crcs, crc32
+from ._kernels import _boundaries, _shingle_count, _word_shingle_crcs, crc32, shingle_sketches
 
 _LOW32 = np.uint64(0xFFFFFFFF)
 
@@ -90,7 +90,7 @@ def _runs(sorted_members, held, held_size):
     and how many old members it has: ``run_of[position]``, ``old_end``,
     ``old_count``."""
     m = sorted_members.shape[0]
-    run_of = np.empty(m, dtype=np.int32)
+    run_of = np.full(m, -1, dtype=np.int32)
     old_end = np.empty(m, dtype=np.int64)
     old_count = np.empty(m, dtype=np.int64)
     held_view = held[:held_size]
@@ -107,11 +107,14 @@ def _runs(sorted_members, held, held_size):
         else:
             lo = 0
             hi = 0
-        old_end[runs] = hi
-        old_count[runs] = hi - lo
-        for x in range(s, t):
-            run_of[np.int64(sorted_members[x] & _LOW32)] = runs
-        runs += 1
+        # A bucket of one new member and no old ones pairs it with nothing:
+        # its members keep -1, so lookups skip it at once.
+        if t - s > 1 or hi > lo:
+            old_end[runs] = hi
+            old_count[runs] = hi - lo
+            for x in range(s, t):
+                run_of[np.int64(sorted_members[x] & _LOW32)] = runs
+            runs += 1
         s = t
     return run_of, old_end[:runs].copy(), old_count[:runs].copy()
 
@@ -119,7 +122,8 @@ def _runs(sorted_members, held, held_size):
 @njit(cache=True, nogil=True)
 def keep_first(first_id, kind, heading, group, group_kept, row_of_e, fp_offsets, ordered, ordered_offsets,
                band_sorted, held_bands, held_size, fp_sorted, held_fp, held_fp_size,
-               set_hashes, set_offsets, threshold, containment, reverse, min_new, window, fp_window, total_ids):
+               set_hashes, set_offsets, threshold, containment, reverse, min_new, window, fp_window,
+               min_reuse_hits, total_ids):
     """Label the paragraphs of one batch, in order.
 
     ``kind[k]`` is ORDINARY, DIRECT or BLANK; ``heading[k]`` marks a line
@@ -150,8 +154,8 @@ def keep_first(first_id, kind, heading, group, group_kept, row_of_e, fp_offsets,
 
     Returns the verdict, target global id (-1), Jaccard similarity and match
     code per row, and the pairs ``(row, candidate id, fingerprint hits)`` of
-    every candidate that shares a fingerprint with its row (for reused
-    passages, kept rows only matter).
+    every candidate that shares ``min_reuse_hits`` or more fingerprints with its
+    row (for reused passages; kept rows only matter).
     """
     n = kind.shape[0]
     bands = band_sorted.shape[0]
@@ -161,19 +165,44 @@ def keep_first(first_id, kind, heading, group, group_kept, row_of_e, fp_offsets,
     jaccard = np.zeros(n, dtype=np.float64)
     match = np.zeros(n, dtype=np.int8)
 
-    # Buckets of this batch: per band, the run of each paragraph, and the
-    # kept members of each run as a chain (most recent first).
-    run_of = np.empty((bands, m), dtype=np.int32)
-    old_end = []
-    old_count = []
-    head = []
+    # Buckets of this batch that hold more than the paragraph itself, all
+    # bands numbered together: per paragraph, the list of its buckets
+    # (``slot_run[slot_offsets[e]:slot_offsets[e + 1]]``), and the kept
+    # members of each bucket as a chain of slots, most recent first.
+    band_runs = []
+    band_base = np.zeros(bands + 1, dtype=np.int64)
+    slot_count = np.zeros(m + 1, dtype=np.int64)
     for b in range(bands):
         r, end, count = _runs(band_sorted[b], held_bands[b], held_size)
-        run_of[b] = r
-        old_end.append(end)
-        old_count.append(count)
-        head.append(np.full(end.shape[0], -1, dtype=np.int32))
-    next_kept = np.full((bands, m), -1, dtype=np.int32)
+        band_runs.append((r, end, count))
+        band_base[b + 1] = band_base[b] + end.shape[0]
+        for e in range(m):
+            if r[e] >= 0:
+                slot_count[e + 1] += 1
+    slot_offsets = np.cumsum(slot_count)
+    total_runs = band_base[bands]
+    run_band = np.empty(total_runs, dtype=np.int64)
+    run_old_end = np.empty(total_runs, dtype=np.int64)
+    run_old_count = np.empty(total_runs, dtype=np.int64)
+    run_head = np.full(total_runs, -1, dtype=np.int64)
+    slot_run = np.empty(slot_offsets[m], dtype=np.int64)
+    fill = slot_offsets[:m].copy()
+    for b in range(bands):
+        r, end, count = band_runs[b]
+        base = band_base[b]
+        for x in range(end.shape[0]):
+            run_band[base + x] = b
+            run_old_end[base + x] = end[x]
+            run_old_count[base + x] = count[x]
+        for e in range(m):
+            if r[e] >= 0:
+                slot_run[fill[e]] = base + r[e]
+                fill[e] += 1
+    slot_next = np.full(slot_offsets[m], -1, dtype=np.int64)
+    slot_e = np.empty(slot_offsets[m], dtype=np.int64)
+    for e in range(m):
+        for slot in range(slot_offsets[e], slot_offsets[e + 1]):
+            slot_e[slot] = e
 
     fp_total = fp_sorted.shape[0]
     fp_run, fp_old_end, fp_old_count = _runs(fp_sorted, held_fp, held_fp_size)
@@ -217,12 +246,12 @@ def keep_first(first_id, kind, heading, group, group_kept, row_of_e, fp_offsets,
         best_match = NO_MATCH
         if e >= 0:
             found = 0
-            for b in range(bands):
-                r = run_of[b, e]
+            for slot in range(slot_offsets[e], slot_offsets[e + 1]):
+                r = slot_run[slot]
                 seen = 0
-                q = head[b][r]
-                while q >= 0 and seen < window:
-                    cand = first_id + row_of_e[q]
+                y = run_head[r]
+                while y >= 0 and seen < window:
+                    cand = first_id + row_of_e[slot_e[y]]
                     if stamp[cand] != gid:
                         stamp[cand] = gid
                         hits[cand] = 0
@@ -235,9 +264,10 @@ def keep_first(first_id, kind, heading, group, group_kept, row_of_e, fp_offsets,
                         found += 1
                     from_lsh[cand] = True
                     seen += 1
-                    q = next_kept[b, q]
-                at = old_end[b][r]
-                left = old_count[b][r]
+                    y = slot_next[y]
+                at = run_old_end[r]
+                left = run_old_count[r]
+                b = run_band[r]
                 while left > 0 and seen < window:
                     at -= 1
                     left -= 1
@@ -258,6 +288,8 @@ def keep_first(first_id, kind, heading, group, group_kept, row_of_e, fp_offsets,
             fp_last = fp_offsets[e + 1]
             for x in range(fp_first, fp_last):
                 r = fp_run[x]
+                if r < 0:
+                    continue
                 seen = 0
                 y = fp_head[r]
                 while y >= 0 and seen < fp_window:
@@ -301,7 +333,7 @@ def keep_first(first_id, kind, heading, group, group_kept, row_of_e, fp_offsets,
             size_p = p1 - p0
             for c in range(found):
                 cand = candidates[c]
-                if hits[cand] > 0:
+                if hits[cand] >= min_reuse_hits:
                     if reuse_count == reuse_rows.shape[0]:
                         grown_rows = np.empty(2 * reuse_count, dtype=np.int64)
                         grown_ids = np.empty(2 * reuse_count, dtype=np.int64)
@@ -351,59 +383,17 @@ def keep_first(first_id, kind, heading, group, group_kept, row_of_e, fp_offsets,
             codes[k] = KEPT
             group_kept[g] = gid
             if e >= 0:
-                for b in range(bands):
-                    r = run_of[b, e]
-                    next_kept[b, e] = head[b][r]
-                    head[b][r] = e
+                for slot in range(slot_offsets[e], slot_offsets[e + 1]):
+                    r = slot_run[slot]
+                    slot_next[slot] = run_head[r]
+                    run_head[r] = slot
                 for x in range(fp_offsets[e], fp_offsets[e + 1]):
                     r = fp_run[x]
-                    fp_next[x] = fp_head[r]
-                    fp_head[r] = x
+                    if r >= 0:
+                        fp_next[x] = fp_head[r]
+                        fp_head[r] = x
     return (codes, target, jaccard, match, reuse_rows[:reuse_count].copy(), reuse_ids[:reuse_count].copy(),
             reuse_hits[:reuse_count].copy())
-
-
-@njit(cache=True, nogil=True)
-def _winnow_into(raw, base, total, window, out, at):
-    """Winnowing over ``raw[base:base + total]`` (shingle hashes in text
-    order): the minimum of each run of ``window`` consecutive hashes (the
-    rightmost on ties), each selected position once; written to ``out[at:]``.
-    Two texts that share a run of ``window`` or more shingles share at least
-    one selected hash. Returns how many were written."""
-    if total <= window:
-        low = raw[base]
-        for i in range(base + 1, base + total):
-            if raw[i] <= low:
-                low = raw[i]
-        out[at] = low
-        return 1
-    written = 0
-    last = -1
-    for start in range(base, base + total - window + 1):
-        pick = start
-        for i in range(start + 1, start + window):
-            if raw[i] <= raw[pick]:
-                pick = i
-        if pick != last:
-            out[at + written] = raw[pick]
-            written += 1
-            last = pick
-    return written
-
-
-@njit(cache=True, nogil=True)
-def _sorted_distinct_into(values, lo, hi):
-    """Sort ``values[lo:hi]`` in place, distinct values first; their count."""
-    if hi - lo <= 1:
-        return hi - lo
-    part = np.sort(values[lo:hi])
-    values[lo] = part[0]
-    kept = 1
-    for i in range(1, part.shape[0]):
-        if part[i] != values[lo + kept - 1]:
-            values[lo + kept] = part[i]
-            kept += 1
-    return kept
 
 
 @njit(cache=True, nogil=True)
@@ -447,7 +437,6 @@ def ordered_shingles(data, starts, ends, by_words, size, table):
     return out, offsets
 
 
-@njit(cache=True, nogil=True, parallel=True)
 def fingerprints(data, starts, ends, by_words, size, window, table):
     """Winnowed fingerprints of the shingles of each paragraph
     ``data[starts[k]:ends[k]]``, sorted and distinct, as CSR ``(hashes,
@@ -461,35 +450,7 @@ def fingerprints(data, starts, ends, by_words, size, window, table):
     >>> 2 <= int(offsets[1]) <= 8, len(ordered)
     (True, 8)
     """
-    n = starts.shape[0]
-    counts = np.zeros(n, dtype=np.int64)
-    for k in prange(n):
-        counts[k] = _shingle_count(data, starts[k], ends[k], by_words, size)
-    raw_offsets = np.zeros(n + 1, dtype=np.int64)
-    for k in range(n):
-        raw_offsets[k + 1] = raw_offsets[k] + counts[k]
-    raw = np.empty(raw_offsets[n], dtype=np.uint32)
-    picked = np.empty(raw_offsets[n], dtype=np.uint32)
-    found = np.zeros(n, dtype=np.int64)
-    runs = _chunk_bounds(starts, ends, 64)
-    for r in prange(runs.shape[0] - 1):
-        ring_crc = np.empty(max(size - 1, 1), dtype=np.int64)
-        ring_len = np.empty(max(size - 1, 1), dtype=np.int64)
-        for k in range(runs[r], runs[r + 1]):
-            total = counts[k]
-            if total == 0:
-                continue
-            base = raw_offsets[k]
-            _ordered_into(data, starts[k], ends[k], by_words, size, table, raw, base, ring_crc, ring_len, total)
-            written = _winnow_into(raw, base, total, window, picked, base)
-            found[k] = _sorted_distinct_into(picked, base, base + written)
-    offsets = np.zeros(n + 1, dtype=np.int64)
-    for k in range(n):
-        offsets[k + 1] = offsets[k] + found[k]
-    out = np.empty(offsets[n], dtype=np.uint32)
-    for k in prange(n):
-        out[offsets[k] : offsets[k + 1]] = picked[raw_offsets[k] : raw_offsets[k] + found[k]]
-    return out, offsets, raw, raw_offsets
+    return shingle_sketches(data, starts, ends, by_words, size, table, window)[2:]
 
 
 @njit(cache=True, nogil=True, parallel=True)
@@ -500,4 +461,126 @@ def intersections(pairs, hashes, offsets):
     for r in prange(m):
         i, j = pairs[r, 0], pairs[r, 1]
         out[r] = _intersection(hashes, offsets[i], offsets[i + 1], offsets[j], offsets[j + 1])
+    return out
+
+
+@njit(cache=True, nogil=True)
+def _covered_runs(ordered, o0, o1, hashes, q0, q1, size):
+    """Runs of the shingles ``ordered[o0:o1]`` found in the sorted set
+    ``hashes[q0:q1]``: maximal runs of two or more found in a row, joined
+    across gaps of at most ``size`` (one changed word), as ``(first, last,
+    found)`` rows (positions relative to ``o0``)."""
+    length = o1 - o0
+    held = hashes[q0:q1]
+    covered = np.zeros(length, dtype=np.bool_)
+    for i in range(length):
+        at = np.searchsorted(held, ordered[o0 + i])
+        covered[i] = at < held.shape[0] and held[at] == ordered[o0 + i]
+    out = np.empty((length // 2 + 1, 3), dtype=np.int64)
+    count = 0
+    i = 0
+    while i < length:
+        if not covered[i]:
+            i += 1
+            continue
+        j = i
+        while j + 1 < length and covered[j + 1]:
+            j += 1
+        if j > i:
+            if count > 0 and i - out[count - 1, 1] - 1 <= size:
+                out[count - 1, 2] += j - i + 1
+                out[count - 1, 1] = j
+            else:
+                out[count, 0] = i
+                out[count, 1] = j
+                out[count, 2] = j - i + 1
+                count += 1
+        i = j + 1
+    return out[:count]
+
+
+@njit(cache=True, nogil=True)
+def shared_segments(pairs, ordered, ordered_offsets, hashes, offsets, size, min_words, min_whole_words,
+                    min_similarity):
+    """Passages each pair ``(p, q)`` of global ids shares: runs of ``p``'s
+    shingles (in text order, ``ordered``) found in ``q``'s set, joined across
+    one changed word, spanning at least ``min_words`` words (or the whole
+    of ``q``, when ``q`` has at least ``min_whole_words``) with at least
+    ``min_similarity`` of their shingles found. Returns rows ``(pair, first
+    word, last word, source first word, source last word)`` and the share
+    found per row. In the source the passage runs from the first occurrence
+    of its first shingle to the next occurrence of its last one."""
+    rows = np.empty((16, 5), dtype=np.int64)
+    shares = np.empty(16, dtype=np.float64)
+    count = 0
+    for r in range(pairs.shape[0]):
+        p, q = pairs[r, 0], pairs[r, 1]
+        o0, o1 = ordered_offsets[p], ordered_offsets[p + 1]
+        s0, s1 = ordered_offsets[q], ordered_offsets[q + 1]
+        if o1 == o0 or s1 == s0:
+            continue
+        runs = _covered_runs(ordered, o0, o1, hashes, offsets[q], offsets[q + 1], size)
+        source_words = s1 - s0 + size - 1
+        for x in range(runs.shape[0]):
+            first, last, found = runs[x, 0], runs[x, 1], runs[x, 2]
+            if last - first + size < min(min_words, max(min_whole_words, source_words)):
+                continue
+            share = found / (last - first + 1)
+            if share < min_similarity:
+                continue
+            head = ordered[o0 + first]
+            tail = ordered[o0 + last]
+            j_first = -1
+            for j in range(s0, s1):
+                if ordered[j] == head:
+                    j_first = j - s0
+                    break
+            j_last = -1
+            for j in range(s0 + max(j_first, 0), s1):
+                if ordered[j] == tail:
+                    j_last = j - s0
+                    break
+            if j_first < 0 or j_last < 0:
+                continue
+            if last - first + size < min_words and (j_first > 0 or j_last != s1 - s0 - 1):
+                continue  # shorter than min_words and not the whole source
+            if count == rows.shape[0]:
+                grown = np.empty((2 * count, 5), dtype=np.int64)
+                grown[:count] = rows[:count]
+                rows = grown
+                grown_shares = np.empty(2 * count, dtype=np.float64)
+                grown_shares[:count] = shares[:count]
+                shares = grown_shares
+            rows[count, 0] = r
+            rows[count, 1] = first
+            rows[count, 2] = last + size - 1
+            rows[count, 3] = j_first
+            rows[count, 4] = min(j_last + size - 1, source_words - 1)
+            shares[count] = share
+            count += 1
+    return rows[:count].copy(), shares[:count].copy()
+
+
+@njit(cache=True, nogil=True)
+def relabel_kept(members, kept, ids):
+    """The members ``key << 32 | position`` (sorted) whose position is kept,
+    with the position replaced by ``ids[position]``. ``ids`` increase with
+    the position, so the result is sorted too.
+
+    >>> members = np.array([3 << 32 | 1, 5 << 32 | 0, 5 << 32 | 2], dtype=np.uint64)
+    >>> out = relabel_kept(members, np.array([True, False, True]), np.array([10, 11, 12]))
+    >>> [(int(m >> 32), int(m & 0xFFFFFFFF)) for m in out]
+    [(5, 10), (5, 12)]
+    """
+    count = 0
+    for x in range(members.shape[0]):
+        if kept[np.int64(members[x] & _LOW32)]:
+            count += 1
+    out = np.empty(count, dtype=np.uint64)
+    w = 0
+    for x in range(members.shape[0]):
+        position = np.int64(members[x] & _LOW32)
+        if kept[position]:
+            out[w] = (members[x] & ~_LOW32) | np.uint64(ids[position])
+            w += 1
     return out

@@ -33,10 +33,19 @@ output (one JSON object per paragraph, in input order):
   doc_id, index (0-based in the article), start, end (character offsets:
   text[start:end] is the paragraph), text, label (unique | duplicate |
   boilerplate), scope (within | across | null), duplicate_of ({doc_id, index}
-  of the first occurrence, or null), similarity (Jaccard of shingle sets, or
+  of the kept paragraph it repeats, or null), similarity (Jaccard of shingle sets, or
   null), reason (boilerplate rule, "repeated in N articles of source S", or
   why a paragraph was not compared),
-  match (exact | near | contained | null), source.
+  match (exact | near | contained | null), source, reused (passages this
+  kept paragraph shares with earlier kept ones: [{start, end, doc_id, index,
+  source_start, source_end, similarity}], offsets into each paragraph's text).
+
+labels (keep-first): a paragraph is a duplicate only of an earlier paragraph
+  that is kept (unique) and that it verifiably repeats: equal after
+  normalization (exact), Jaccard >= --threshold (near), or at least
+  --containment of its own shingles inside the kept one (contained). One that
+  holds a kept paragraph plus new text stays unique and lists the passage in
+  "reused"; --clean keeps it whole (--clean-reused cuts the passages out).
 
 exit status: 0 on success; 2 on bad input or options, with a one-line message
 naming the file and line.
@@ -53,6 +62,15 @@ def _containment(value: str):
         return float(value)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a number in (0, 1] or 'off', got {value!r}") from None
+
+
+def _reuse_words(value: str):
+    if value.lower() == "off":
+        return "off"
+    try:
+        return int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number of words or 'off', got {value!r}") from None
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -98,7 +116,12 @@ def _build_parser() -> argparse.ArgumentParser:
                           "is in (default 0.5)")
     run.add_argument("--no-corpus-boilerplate", action="store_true",
                      help="use phrase rules only, do not learn boilerplate from repeats within a source")
+    run.add_argument("--min-reuse-words", type=_reuse_words, default=None, metavar="N",
+                     help="shortest passage a kept paragraph reports as reused from an earlier one, in words "
+                          "(default 12; 'off' reports none)")
     run.add_argument("--clean", metavar="DIR", help="also write each article without its duplicate and boilerplate paragraphs")
+    run.add_argument("--clean-reused", action="store_true",
+                     help="with --clean, also cut the reused passages out of the paragraphs that are kept")
     run.add_argument("--skip-bad", action="store_true",
                      help="report unreadable records on stderr and go on, instead of stopping with exit status 2")
     run.add_argument("-q", "--quiet", action="store_true", help="print no summary")
@@ -139,6 +162,8 @@ def _dedup_options(args: argparse.Namespace) -> dict:
             options[name] = getattr(args, name)
     if args.no_corpus_boilerplate:
         options["corpus_boilerplate"] = False
+    if args.min_reuse_words is not None:
+        options["min_reuse_words"] = None if args.min_reuse_words == "off" else args.min_reuse_words
     return options
 
 
@@ -160,7 +185,7 @@ def _run_dedup(args: argparse.Namespace) -> int:
     report = deduplicator.add(list(articles))
     report.to_jsonl(args.output)
     if args.clean:
-        write_clean(report.cleaned(), args.clean)
+        write_clean(report.cleaned(drop_reused=args.clean_reused), args.clean)
     if not args.quiet:
         c = report.counts
         print(

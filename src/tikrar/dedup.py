@@ -92,7 +92,7 @@ class DedupConfig:
     # most recent postings of a fingerprint a lookup visits.
     min_reuse_words: Optional[int] = reuse.MIN_REUSE_WORDS
     fingerprint_window: int = 4
-    fingerprint_postings: int = 32
+    fingerprint_postings: int = 8
 
     def __post_init__(self) -> None:
         self.policy  # validates threshold and containment
@@ -511,6 +511,9 @@ class Deduplicator:
             self._first_by_text = KeyTable()
             self._hashes = _Column(np.uint32)
             self._set_offsets = _Column(np.int64, [0])
+            # Shingles of kept paragraphs in text order (for reused passages).
+            self._ordered = _Column(np.uint32)
+            self._ordered_offsets = _Column(np.int64, [0])
             # Corpus-learned boilerplate: the source of every article added so
             # far (by global article id), and for each repeated paragraph (by
             # the global id of its first occurrence) how many articles of each
@@ -643,18 +646,14 @@ class Deduplicator:
         try:
             keys = _kernels.text_keys(data, byte_starts, byte_ends)
             rows = np.flatnonzero((words >= config.short_words) & (words > 0))
-            hashes, set_offsets = _kernels.shingle_hash_sets(
-                data, byte_starts[rows], byte_ends[rows],
-                config.shingle.kind == "word", config.shingle.size, _kernels.CRC_TABLE,
+            hashes, set_offsets, fp_hashes, fp_offsets, ordered, ordered_offsets = _kernels.shingle_sketches(
+                data, byte_starts[rows], byte_ends[rows], config.shingle.kind == "word", config.shingle.size,
+                _kernels.CRC_TABLE, config.fingerprint_window,
             )
             a, b = permutations(config.minhash.num_perm, config.minhash.seed)
             band_keys = _kernels.band_keys_of_sets(
                 hashes, set_offsets, np.arange(len(rows), dtype=np.int64), a, b,
                 self._index.bands, self._index.rows, _BAND_MULTIPLIERS,
-            )
-            fp_hashes, fp_offsets, ordered, ordered_offsets = _label.fingerprints(
-                data, byte_starts[rows], byte_ends[rows], config.shingle.kind == "word", config.shingle.size,
-                config.fingerprint_window, _kernels.CRC_TABLE,
             )
         finally:
             numba.set_num_threads(previous)
@@ -761,9 +760,8 @@ class Deduplicator:
             band_sorted, self._index.members, len(self._index), fp_sorted, self._fingerprints.held,
             len(self._fingerprints), self._hashes.values, self._set_offsets.values,
             policy.threshold, policy.containment or 0.0, policy.reverse_containment, config.new_text_shingles,
-            config.lsh.max_bucket_pairs, config.fingerprint_postings, first_id + n,
+            config.lsh.max_bucket_pairs, config.fingerprint_postings, reuse.MIN_SHARED_FINGERPRINTS, first_id + n,
         )
-        del band_sorted, fp_sorted, ordered
 
         # The kept paragraphs join the state; the sets of the others go.
         kept = codes == _label.KEPT
@@ -771,11 +769,25 @@ class Deduplicator:
         new_groups = np.flatnonzero(group_kept >= first_id)
         self._first_by_text.insert(group_keys[new_groups], group_kept[new_groups])
         kept_gids = e_rows[kept_e] + first_id
-        self._index.insert_keys(np.ascontiguousarray(band_keys[:, kept_e]), kept_gids)
+        gid_of_e = e_rows + first_id
+        if len(kept_gids):
+            self._index.insert_members(
+                np.stack([_label.relabel_kept(band_sorted[band], kept_e, gid_of_e) for band in range(len(band_sorted))]),
+                int(kept_gids[-1]))
         kept_at = np.flatnonzero(kept_e)
-        kept_fp, kept_fp_offsets = _kernels.gather_sets(fp_hashes, fp_offsets, kept_at)
-        self._fingerprints.insert(kept_fp, kept_fp_offsets, kept_gids)
+        e_of_entry = np.repeat(np.arange(len(e_rows)), np.diff(fp_offsets))
+        self._fingerprints.insert_postings(_label.relabel_kept(fp_sorted, kept_e[e_of_entry], gid_of_e[e_of_entry]))
+        del band_sorted, fp_sorted, e_of_entry
         del band_keys, fp_hashes
+        if config.min_reuse_words is not None:
+            kept_ordered, kept_ordered_offsets = _kernels.gather_sets(ordered, ordered_offsets, kept_at)
+            sizes[:] = 0
+            sizes[e_rows[kept_e]] = np.diff(kept_ordered_offsets)
+            self._ordered.extend(kept_ordered)
+            self._ordered_offsets.extend(self._ordered_offsets.values[-1] + np.cumsum(sizes))
+        else:
+            self._ordered_offsets.extend(np.full(n, self._ordered_offsets.values[-1]))
+        del ordered
         reused = self._reused_passages(batch, first_id, codes, reuse_rows, reuse_ids)
         kept_hashes, kept_offsets = _kernels.gather_sets(hashes, set_offsets, kept_at)
         sizes[:] = 0
@@ -834,18 +846,14 @@ class Deduplicator:
         that was not sketched ahead."""
         config = self.config
         by_words = config.shingle.kind == "word"
-        hashes, set_offsets = _kernels.shingle_hash_sets(
+        hashes, set_offsets, fp_hashes, fp_offsets, ordered, ordered_offsets = _kernels.shingle_sketches(
             batch.data, batch.byte_starts[rows], batch.byte_ends[rows], by_words, config.shingle.size,
-            _kernels.CRC_TABLE,
+            _kernels.CRC_TABLE, config.fingerprint_window,
         )
         a, b = permutations(config.minhash.num_perm, config.minhash.seed)
         band_keys = _kernels.band_keys_of_sets(
             hashes, set_offsets, np.arange(len(rows), dtype=np.int64), a, b,
             self._index.bands, self._index.rows, _BAND_MULTIPLIERS,
-        )
-        fp_hashes, fp_offsets, ordered, ordered_offsets = _label.fingerprints(
-            batch.data, batch.byte_starts[rows], batch.byte_ends[rows], by_words, config.shingle.size,
-            config.fingerprint_window, _kernels.CRC_TABLE,
         )
         return hashes, set_offsets, band_keys, fp_hashes, fp_offsets, ordered, ordered_offsets
 
@@ -862,42 +870,38 @@ class Deduplicator:
 
     def _reused_passages(self, batch: _Batch, first_id: int, codes: np.ndarray, rows: np.ndarray,
                          ids: np.ndarray) -> dict[int, tuple]:
-        """Reused passages of the batch's kept paragraphs: for each candidate
-        pair sharing a fingerprint, the runs of shared shingles of at least
-        ``min_reuse_words`` words (see :func:`tikrar.reuse.shared_passages`)."""
+        """Reused passages of the batch's kept paragraphs, from the candidate
+        pairs that share fingerprints (see :mod:`tikrar.reuse`)."""
         config = self.config
         if config.min_reuse_words is None or config.shingle.kind != "word" or len(rows) == 0:
             return {}
         keep = codes[rows] == _label.KEPT
-        rows, ids = rows[keep], ids[keep]
-        if len(rows) == 0:
-            return {}
-        min_shingles = reuse.min_shingles(config.min_reuse_words, config.shingle)
-        pairs = np.stack([rows + first_id, ids], axis=1)
+        pairs = np.stack([rows[keep] + first_id, ids[keep]], axis=1)
+        pairs = pairs[np.lexsort((pairs[:, 1], pairs[:, 0]))]
         inter = _label.intersections(pairs, self._hashes.values, self._set_offsets.values)
-        enough = inter >= min_shingles
-        rows, ids = rows[enough], ids[enough]
-        if len(rows) == 0:
+        pairs = pairs[inter >= reuse.min_pair_shingles(config.min_reuse_words, config.short_words, config.shingle)]
+        if len(pairs) == 0:
             return {}
+        segments, shares = _label.shared_segments(
+            pairs, self._ordered.values, self._ordered_offsets.values, self._hashes.values,
+            self._set_offsets.values, config.shingle.size, config.min_reuse_words, config.short_words,
+            reuse.MIN_SIMILARITY)
+        if len(segments) == 0:
+            return {}
+        involved = np.unique(pairs[segments[:, 0]])
+        spans = dict(zip(involved.tolist(), reuse.word_spans(
+            [self._text_of(gid, batch, first_id) for gid in involved.tolist()], config.normalize)))
         all_article_of = self._article_of.values
-        views: dict[int, reuse.ParagraphView] = {}
-
-        def view(gid: int) -> reuse.ParagraphView:
-            found = views.get(gid)
-            if found is None:
-                found = views[gid] = reuse.ParagraphView.of(self._text_of(gid, batch, first_id), config.normalize,
-                                                            config.shingle)
-            return found
-
         found: dict[int, list] = {}
-        order = np.lexsort((ids, rows))
-        for k, q in zip(rows[order].tolist(), ids[order].tolist()):
+        for (pair, *words), share in zip(segments.tolist(), shares.tolist()):
+            p, q = pairs[pair].tolist()
             if q >= first_id:
-                ref = ParagraphRef(batch.articles[batch.doc_of[q - first_id]].doc_id, int(batch.index[q - first_id]))
+                doc_id, index = batch.articles[batch.doc_of[q - first_id]].doc_id, int(batch.index[q - first_id])
             else:
-                ref = ParagraphRef(self._doc_ids[all_article_of[q]], int(self._paragraph_index.values[q]))
-            for passage in reuse.shared_passages(view(first_id + k), view(q), config.min_reuse_words):
-                found.setdefault(k, []).append(passage._replace(doc_id=ref.doc_id, index=ref.index))
+                doc_id, index = self._doc_ids[all_article_of[q]], int(self._paragraph_index.values[q])
+            if words[1] >= len(spans[p][0]) or words[3] >= len(spans[q][0]):
+                continue  # the normalizer's words and the shingled ones disagree: report nothing
+            found.setdefault(p - first_id, []).append(reuse.passage(spans[p], spans[q], (*words, share), doc_id, index))
         return {k: reuse.choose(passages) for k, passages in found.items()}
 
     # -- the reference path: one paragraph at a time, plain numpy ------------
@@ -1008,7 +1012,7 @@ class Deduplicator:
                     for q in self._r_postings.get(fp, [])[-postings_window:]:
                         hits[q] = hits.get(q, 0) + 1
                 need = max(1, (len(prints) + 1) // 2)
-                reuse_pairs.extend((k, q) for q in hits)
+                reuse_pairs.extend((k, q) for q, count in hits.items() if count >= reuse.MIN_SHARED_FINGERPRINTS)
                 for q in sorted(from_lsh | set(hits)):
                     if q not in from_lsh and hits[q] < need:
                         continue
@@ -1051,19 +1055,24 @@ class Deduplicator:
             self._r_refs.append(ParagraphRef(paragraph.doc_id, paragraph.index))
         passages: dict[int, list] = {}
         if config.min_reuse_words is not None and config.shingle.kind == "word":
-            min_shingles = reuse.min_shingles(config.min_reuse_words, config.shingle)
+            min_shingles = reuse.min_pair_shingles(config.min_reuse_words, config.short_words, config.shingle)
             for k, q in sorted(reuse_pairs):
                 if verdicts[k][0] != _label.KEPT:
                     continue
                 if len(np.intersect1d(self._r_sets[first_id + k], self._r_sets[q])) < min_shingles:
                     continue
-                found = reuse.shared_passages(
-                    reuse.ParagraphView.of(batch.texts[k], config.normalize, config.shingle),
-                    reuse.ParagraphView.of(self._r_texts[q], config.normalize, config.shingle),
-                    config.min_reuse_words,
-                )
+                ordered = reuse.ordered_shingles(batch.normalized[k], config.shingle)
+                source_text = self._r_texts[q]
+                source_ordered = reuse.ordered_shingles(normalize(source_text, config.normalize), config.shingle)
+                segments = reuse.shared_segments_plain(ordered, source_ordered, config.shingle.size,
+                                                       config.min_reuse_words, config.short_words)
+                if not segments:
+                    continue
+                spans = reuse._word_spans_plain(batch.texts[k], config.normalize)
+                source_spans = reuse._word_spans_plain(source_text, config.normalize)
                 ref = self._r_refs[q]
-                passages.setdefault(k, []).extend(p._replace(doc_id=ref.doc_id, index=ref.index) for p in found)
+                passages.setdefault(k, []).extend(
+                    reuse.passage(spans, source_spans, segment, ref.doc_id, ref.index) for segment in segments)
 
         records: list[Record] = []
         for k, paragraph in enumerate(batch.paragraphs):

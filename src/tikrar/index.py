@@ -239,6 +239,21 @@ class LSHIndex:
         self._size += len(ids)
         self._last_id = int(ids[-1])
 
+    def insert_members(self, members: np.ndarray, last_id: int) -> None:
+        """Add paragraphs already packed: ``members[b]`` is band b's sorted
+        ``key_high32 << 32 | id`` of the new paragraphs (ids larger than any
+        held, the largest ``last_id``)."""
+        count = members.shape[1]
+        if count == 0:
+            return
+        if last_id <= self._last_id or last_id > MAX_ID:
+            raise ConfigError("LSH ids must increase, and exceed every id already added")
+        self._reserve(self._size + count)
+        for band in range(self.bands):
+            _kernels.merge_sorted_into(self._members[band], self._size, members[band])
+        self._size += count
+        self._last_id = last_id
+
     def _checked_ids(self, keys: np.ndarray, ids: np.ndarray) -> np.ndarray:
         ids = np.asarray(ids, dtype=np.int64)
         if keys.shape != (self.bands, len(ids)):
@@ -334,6 +349,16 @@ class FingerprintIndex:
     def held(self) -> np.ndarray:
         """The postings array with its spare room (first ``len(self)`` used)."""
         return self._postings
+
+    def insert_postings(self, postings: np.ndarray) -> None:
+        """Add sorted postings ``fingerprint << 32 | id`` of new paragraphs."""
+        size = self._size + len(postings)
+        if size > len(self._postings):
+            grown = np.empty(max(size, len(self._postings) + len(self._postings) // 2, 1024), dtype=np.uint64)
+            grown[: self._size] = self._postings[: self._size]
+            self._postings = grown
+        _kernels.merge_sorted_into(self._postings, self._size, postings)
+        self._size = size
 
     def insert(self, hashes: np.ndarray, offsets: np.ndarray, ids: np.ndarray) -> None:
         """Add the fingerprints of paragraphs ``ids`` (increasing, larger than

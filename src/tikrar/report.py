@@ -15,10 +15,15 @@ from .types import LABEL_BOILERPLATE, LABEL_DUPLICATE, LABELS, ParagraphRef, Rec
 
 @dataclass(frozen=True)
 class Cluster:
-    """A repeated paragraph: its first occurrence and every later repeat."""
+    """A kept paragraph and every later paragraph that verifiably repeats it
+    (each member's own record names it): a star, never a chain, so every
+    member-canonical pair can be checked from the two texts alone.
+    ``matches[i]`` is ``(match, similarity)`` of ``members[i]`` with the
+    canonical paragraph."""
 
     canonical: ParagraphRef
     members: tuple[ParagraphRef, ...]
+    matches: tuple[tuple[str, float], ...] = ()
 
     @property
     def size(self) -> int:
@@ -83,16 +88,22 @@ class Report:
 
     @property
     def clusters(self) -> list[Cluster]:
-        """Repeated paragraphs of this report, grouped under their first occurrence.
+        """Repeated paragraphs of this report, each under the kept paragraph
+        its duplicates name (see :class:`Cluster`).
 
-        A first occurrence added in an earlier call of
+        A kept paragraph added in an earlier call of
         :meth:`tikrar.Deduplicator.add` is named but not part of this report.
+
+        >>> from tikrar import dedup
+        >>> [(c.canonical.index, [m.index for m in c.members], c.matches) for c in dedup([("a", "س\\nس")]).clusters]
+        [(0, [1], (('exact', 1.0),))]
         """
-        groups: dict[ParagraphRef, list[ParagraphRef]] = {}
+        groups: dict[ParagraphRef, list] = {}
         for r in self.records:
             if r.label == LABEL_DUPLICATE and r.duplicate_of is not None:
-                groups.setdefault(r.duplicate_of, []).append(ParagraphRef(r.doc_id, r.index))
-        return [Cluster(canonical, tuple(members)) for canonical, members in groups.items()]
+                groups.setdefault(r.duplicate_of, []).append((ParagraphRef(r.doc_id, r.index), (r.match, r.similarity)))
+        return [Cluster(canonical, tuple(m for m, _ in members), tuple(link for _, link in members))
+                for canonical, members in groups.items()]
 
     def to_dicts(self) -> list[dict]:
         """Every record as a plain dict (the JSONL keys)."""
@@ -117,11 +128,17 @@ class Report:
             ref = row.pop("duplicate_of")
             row["duplicate_of_doc"] = ref["doc_id"] if ref else None
             row["duplicate_of_index"] = ref["index"] if ref else None
+            # A list of dicts per row: what the passages need to be unnested
+            # with DataFrame.explode.
         return pd.DataFrame(rows)
 
-    def cleaned(self, texts: Optional[dict[str, str]] = None) -> dict[str, str]:
+    def cleaned(self, texts: Optional[dict[str, str]] = None, drop_reused: bool = False) -> dict[str, str]:
         """Each article with its duplicate and boilerplate paragraphs removed,
-        the kept paragraphs joined by newlines.
+        the kept paragraphs joined by newlines. Every removed duplicate's text
+        survives in the kept paragraph it names. ``drop_reused=True`` also
+        cuts the reused passages out of the kept paragraphs (for corpora that
+        want no repeated text at all; what is left of a paragraph is joined
+        by single spaces, and a paragraph left empty is dropped).
 
         >>> from tikrar import dedup
         >>> dedup([("a", "فقرة\\nفقرة")]).cleaned()
@@ -130,8 +147,19 @@ class Report:
         kept: dict[str, list[str]] = {}
         for r in self.records:
             kept.setdefault(r.doc_id, [])
-            if r.label not in (LABEL_DUPLICATE, LABEL_BOILERPLATE):
-                kept[r.doc_id].append(r.text)
+            if r.label in (LABEL_DUPLICATE, LABEL_BOILERPLATE):
+                continue
+            text = r.text
+            if drop_reused and r.reused:
+                pieces, at = [], 0
+                for passage in sorted(r.reused, key=lambda p: p.start):
+                    pieces.append(text[at : passage.start])
+                    at = max(at, passage.end)
+                pieces.append(text[at:])
+                text = " ".join(piece.strip() for piece in pieces if piece.strip())
+                if not text:
+                    continue
+            kept[r.doc_id].append(text)
         return {doc_id: "\n".join(parts) for doc_id, parts in kept.items()}
 
     def _repr_html_(self) -> str:

@@ -2,25 +2,28 @@
 kept paragraph it does not duplicate (a wire paragraph embedded in a longer
 one, two paragraphs merged into one line, a quoted block).
 
-Pure functions over one pair of paragraphs. A passage is a run of the
-paragraph's word shingles that are all found in the source paragraph's
-shingle set, runs broken by one changed word (``size`` missing shingles)
-being joined; it is reported when it spans at least ``min_words`` words.
-Its place in the source is found by the offset (in shingles) that most of
-its shingles agree on, and both spans are mapped back to raw text through
-the normalizer's offset map.
+A passage is a run of two or more of the paragraph's word shingles (in text
+order) found in a row in the source paragraph's shingle set, runs that one
+changed word apart (``size`` shingles missing) being joined; it is reported
+when it spans at least ``min_words`` words and at least
+:data:`MIN_SIMILARITY` of its shingles are found. In the source it runs from
+the first occurrence of its first shingle to the next occurrence of its last
+one. Word positions become raw-text offsets through the normalizer's offset
+map (:func:`word_spans`). The compiled finder is
+:func:`tikrar._label.shared_segments`; :func:`shared_segments_plain` is the
+same in plain Python.
 """
 
 from __future__ import annotations
 
 import unicodedata
 import zlib
-from collections import Counter
-from dataclasses import dataclass, field
 from typing import Sequence
 
 import numpy as np
+from numba import njit
 
+from . import _normalize_fast
 from .config import ShingleConfig
 from .normalize import DEDUP, NormalizeConfig, normalize_with_offsets
 from .types import Reuse
@@ -28,6 +31,10 @@ from .types import Reuse
 #: Default shortest reused passage reported, in normalized words (measured
 #: in docs/quality.md, "Reused passages").
 MIN_REUSE_WORDS = 12
+#: Fingerprints a paragraph must share with an earlier kept one before their
+#: shared passages are looked for: one shared fingerprint is one shared
+#: three-word phrase, which unrelated news paragraphs often have.
+MIN_SHARED_FINGERPRINTS = 2
 
 
 def min_shingles(min_words: int, shingle: ShingleConfig = ShingleConfig()) -> int:
@@ -39,104 +46,202 @@ def min_shingles(min_words: int, shingle: ShingleConfig = ShingleConfig()) -> in
     return max(1, min_words - shingle.size + 1)
 
 
-@dataclass
-class ParagraphView:
-    """One paragraph as the passage finder sees it: the raw span of each
-    normalized word, and the word shingle hashes in text order and as a
-    sorted set (the hashes of :func:`tikrar.shingle_hash`)."""
+def min_pair_shingles(min_words: int, short_words: int, shingle: ShingleConfig = ShingleConfig()) -> int:
+    """Shingles two paragraphs must share before their passages are looked
+    for: those of a passage of ``min_words`` words, or of a whole source
+    paragraph of ``short_words`` words (a short kept paragraph embedded
+    whole in a longer one is reported however short it is).
 
-    text: str
-    word_starts: np.ndarray
-    word_ends: np.ndarray
-    ordered: np.ndarray
-    shingle_set: np.ndarray
-    size: int
-    _positions: dict = field(default_factory=dict, repr=False)
-
-    @classmethod
-    def of(cls, text: str, normalize: NormalizeConfig = DEDUP, shingle: ShingleConfig = ShingleConfig()) -> "ParagraphView":
-        """
-        >>> view = ParagraphView.of("قال  المتحدثُ إن الاجتماع")
-        >>> [view.text[s:e] for s, e in zip(view.word_starts, view.word_ends)]
-        ['قال', 'المتحدثُ', 'إن', 'الاجتماع']
-        >>> len(view.ordered)
-        2
-        """
-        if shingle.kind != "word":
-            raise ValueError("reused passages are found over word shingles")
-        normalized, offsets = normalize_with_offsets(text, normalize)
-        words = normalized.split(" ") if normalized else []
-        starts = np.empty(len(words), dtype=np.int64)
-        ends = np.empty(len(words), dtype=np.int64)
-        position = 0
-        for w, word in enumerate(words):
-            starts[w] = offsets[position]
-            end = offsets[position + len(word) - 1] + 1 if word else offsets[position]
-            # Marks the normalizer drops (diacritics, tatweel) belong to the word.
-            while end < len(text) and (text[end] == "\u0640" or unicodedata.category(text[end]) == "Mn"):
-                end += 1
-            ends[w] = end
-            position += len(word) + 1
-        size = shingle.size
-        if not words:
-            grams: list[str] = []
-        elif len(words) <= size:
-            grams = [normalized]
-        else:
-            grams = [" ".join(words[i : i + size]) for i in range(len(words) - size + 1)]
-        ordered = np.array([zlib.crc32(g.encode("utf-8", "surrogatepass")) for g in grams], dtype=np.uint32)
-        return cls(text, starts, ends, ordered, np.unique(ordered), size)
-
-    def positions(self) -> dict:
-        """First position of each shingle hash."""
-        if not self._positions and len(self.ordered):
-            for i, h in enumerate(self.ordered.tolist()):
-                self._positions.setdefault(h, i)
-        return self._positions
-
-
-def shared_passages(paragraph: ParagraphView, source: ParagraphView, min_words: int = MIN_REUSE_WORDS) -> list[Reuse]:
-    """Passages of ``paragraph`` of at least ``min_words`` words found in
-    ``source``, as :class:`Reuse` entries (``doc_id`` and ``index`` left
-    empty for the caller to fill).
-
-    >>> source = ParagraphView.of("اعلنت الوزارة اليوم عن خطة جديدة لتطوير الطرق في المدن الكبرى خلال العام المقبل")
-    >>> text = "وفي سياق متصل اعلنت الوزارة اليوم عن خطة جديدة لتطوير الطرق في المدن الكبرى خلال العام المقبل وسط ترحيب"
-    >>> [(text[r.start:r.end], r.source_start, r.similarity) for r in shared_passages(ParagraphView.of(text), source)]
-    [('اعلنت الوزارة اليوم عن خطة جديدة لتطوير الطرق في المدن الكبرى خلال العام المقبل', 0, 1.0)]
+    >>> min_pair_shingles(12, 8)
+    6
     """
-    size = paragraph.size
-    if len(paragraph.ordered) == 0 or len(source.ordered) == 0:
+    return min(min_shingles(min_words, shingle), min_shingles(max(short_words, shingle.size), shingle))
+
+
+#: Share of a passage's shingles that must be found in the source.
+MIN_SIMILARITY = 0.8
+
+
+def _marks_table() -> np.ndarray:
+    """Code points (of the Basic Multilingual Plane) that the normalizer
+    drops from the end of a word but that belong to it on the raw text:
+    combining marks (diacritics) and tatweel."""
+    table = np.zeros(0x10000, dtype=np.bool_)
+    for cp in range(0x10000):
+        if unicodedata.category(chr(cp)) == "Mn":
+            table[cp] = True
+    table[0x0640] = True
+    return table
+
+
+_MARKS: list = []
+
+
+def _marks() -> np.ndarray:
+    if not _MARKS:
+        _MARKS.append(_marks_table())
+    return _MARKS[0]
+
+
+@njit(cache=True, nogil=True)
+def _word_spans_kernel(out, sources, units, bounds, marks):
+    """Raw span of each normalized word of each text, from the normalizer's
+    output (texts ended by a source of -1) and its source map."""
+    n = bounds.shape[0] - 1
+    capacity = out.shape[0] + 1
+    starts = np.empty(capacity, dtype=np.int64)
+    ends = np.empty(capacity, dtype=np.int64)
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    pos = 0
+    count = 0
+    for t in range(n):
+        base = bounds[t]
+        length = bounds[t + 1] - base
+        in_word = False
+        last = 0
+        while sources[pos] >= 0:
+            if out[pos] == 32:
+                if in_word:
+                    end = last + 1
+                    while end < length and units[base + end] < marks.shape[0] and marks[units[base + end]]:
+                        end += 1
+                    ends[count] = end
+                    count += 1
+                    in_word = False
+            else:
+                if not in_word:
+                    starts[count] = sources[pos]
+                    in_word = True
+                last = sources[pos]
+            pos += 1
+        if in_word:
+            end = last + 1
+            while end < length and units[base + end] < marks.shape[0] and marks[units[base + end]]:
+                end += 1
+            ends[count] = end
+            count += 1
+        pos += 1
+        offsets[t + 1] = count
+    return starts[:count].copy(), ends[:count].copy(), offsets
+
+
+def word_spans(texts: Sequence[str], normalize: NormalizeConfig = DEDUP) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The raw span ``(starts, ends)`` of every normalized word of each text,
+    in one compiled pass (marks the normalizer drops at the end of a word
+    belong to the word).
+
+    >>> [(t[s:e]) for t in ["قال  المتحدثُ إن"] for s, e in zip(*word_spans([t])[0])]
+    ['قال', 'المتحدثُ', 'إن']
+    """
+    texts = list(texts)
+    if not texts:
         return []
-    covered = np.isin(paragraph.ordered, source.shingle_set)
-    at = np.flatnonzero(covered)
-    if len(at) == 0:
-        return []
-    # One changed word leaves ``size`` shingles uncovered: join across it.
-    breaks = np.flatnonzero(np.diff(at) > size + 1)
-    firsts = np.concatenate([[at[0]], at[breaks + 1]])
-    lasts = np.concatenate([at[breaks], [at[-1]]])
-    positions = source.positions()
-    source_words = len(source.word_starts)
-    words = len(paragraph.word_starts)
-    out: list[Reuse] = []
-    for first, last in zip(firsts.tolist(), lasts.tolist()):
-        span_words = min(last + size, words) - first
-        if span_words < min_words:
+    arrays = _normalize_fast._arrays(normalize)
+    units, bounds = _normalize_fast._encode(texts)
+    out, sources, status = arrays.run(units, bounds, True)
+    if (status == _normalize_fast.UNSEEN).any():  # new code points, now classified
+        out, sources, status = arrays.run(units, bounds, True)
+    starts, ends, offsets = _word_spans_kernel(out, sources, units, bounds, _marks())
+    result = [(starts[offsets[t] : offsets[t + 1]], ends[offsets[t] : offsets[t + 1]]) for t in range(len(texts))]
+    for t in np.flatnonzero(status != _normalize_fast.OK).tolist():
+        result[t] = _word_spans_plain(texts[t], normalize)
+    return result
+
+
+def _word_spans_plain(text: str, normalize: NormalizeConfig) -> tuple[np.ndarray, np.ndarray]:
+    normalized, offsets = normalize_with_offsets(text, normalize)
+    words = normalized.split(" ") if normalized else []
+    starts = np.empty(len(words), dtype=np.int64)
+    ends = np.empty(len(words), dtype=np.int64)
+    position = 0
+    for w, word in enumerate(words):
+        starts[w] = offsets[position]
+        end = offsets[position + len(word) - 1] + 1
+        while end < len(text) and (text[end] == "\u0640" or unicodedata.category(text[end]) == "Mn"):
+            end += 1
+        ends[w] = end
+        position += len(word) + 1
+    return starts, ends
+
+
+def ordered_shingles(normalized: str, shingle: ShingleConfig = ShingleConfig()) -> np.ndarray:
+    """Word shingle hashes of a normalized text in text order (the hashes
+    of :func:`tikrar.shingle_hash`), computed plainly.
+
+    >>> len(ordered_shingles("ا ب ج د"))
+    2
+    """
+    words = normalized.split(" ") if normalized else []
+    size = shingle.size
+    if not words:
+        grams: list[str] = []
+    elif len(words) <= size:
+        grams = [normalized]
+    else:
+        grams = [" ".join(words[i : i + size]) for i in range(len(words) - size + 1)]
+    return np.array([zlib.crc32(g.encode("utf-8", "surrogatepass")) for g in grams], dtype=np.uint32)
+
+
+def shared_segments_plain(ordered: np.ndarray, source_ordered: np.ndarray, size: int, min_words: int,
+                          min_whole_words: int = 8, min_similarity: float = MIN_SIMILARITY
+                          ) -> list[tuple[int, int, int, int, float]]:
+    """What :func:`tikrar._label.shared_segments` finds for one pair, in
+    plain Python: ``(first word, last word, source first word, source last
+    word, share)`` per passage.
+
+    >>> source = ordered_shingles("ا ب ج د ه و ز ح ط ي ك ل م")
+    >>> ordered_p = ordered_shingles("س ع ا ب ج د ه و ز ح ط ي ك ل م ف")
+    >>> shared_segments_plain(ordered_p, source, 3, 12)
+    [(2, 14, 0, 12, 1.0)]
+    """
+    held = set(source_ordered.tolist())
+    covered = [h in held for h in ordered.tolist()]
+    runs: list[list[int]] = []
+    i = 0
+    while i < len(covered):
+        if not covered[i]:
+            i += 1
             continue
-        shifts = Counter(
-            positions[h] - i for i, h in enumerate(paragraph.ordered[first : last + 1].tolist(), start=first)
-            if h in positions
-        )
-        shift = min(shifts.items(), key=lambda item: (-item[1], item[0]))[0]
-        source_first = min(max(0, first + shift), source_words - 1)
-        source_last = min(max(source_first, last + size - 1 + shift), source_words - 1)
-        similarity = float(covered[first : last + 1].mean())
-        out.append(Reuse(
-            int(paragraph.word_starts[first]), int(paragraph.word_ends[min(last + size, words) - 1]), "", -1,
-            int(source.word_starts[source_first]), int(source.word_ends[source_last]), round(similarity, 6),
-        ))
+        j = i
+        while j + 1 < len(covered) and covered[j + 1]:
+            j += 1
+        if j > i:
+            if runs and i - runs[-1][1] - 1 <= size:
+                runs[-1][1] = j
+                runs[-1][2] += j - i + 1
+            else:
+                runs.append([i, j, j - i + 1])
+        i = j + 1
+    source = source_ordered.tolist()
+    source_words = len(source) + size - 1
+    out = []
+    for first, last, found in runs:
+        if last - first + size < min(min_words, max(min_whole_words, source_words)):
+            continue
+        share = found / (last - first + 1)
+        if share < min_similarity:
+            continue
+        head, tail = int(ordered[first]), int(ordered[last])
+        if head not in source:
+            continue
+        j_first = source.index(head)
+        if tail not in source[j_first:]:
+            continue
+        j_last = source.index(tail, j_first)
+        if last - first + size < min_words and (j_first > 0 or j_last != len(source) - 1):
+            continue  # shorter than min_words and not the whole source
+        out.append((first, last + size - 1, j_first, min(j_last + size - 1, source_words - 1), share))
     return out
+
+
+def passage(spans: tuple[np.ndarray, np.ndarray], source_spans: tuple[np.ndarray, np.ndarray],
+            segment: Sequence, doc_id: str, index: int) -> Reuse:
+    """A :class:`Reuse` from a segment ``(first word, last word, source first
+    word, source last word, share)`` and the raw word spans of both
+    paragraphs."""
+    first, last, source_first, source_last, share = segment
+    return Reuse(int(spans[0][first]), int(spans[1][last]), doc_id, index,
+                 int(source_spans[0][source_first]), int(source_spans[1][source_last]), round(float(share), 6))
 
 
 def choose(passages: Sequence[Reuse]) -> tuple[Reuse, ...]:

@@ -94,14 +94,19 @@ class Record(NamedTuple):
     """The verdict on one paragraph, as the report and the CLI give it.
 
     ``label`` is one of ``unique``, ``duplicate``, ``boilerplate``.
-    For a duplicate, ``scope`` says whether the first occurrence is in the
-    same article (``within``) or another one (``across``), ``duplicate_of``
-    points at that first occurrence, ``similarity`` is the exact Jaccard
-    similarity of the two paragraphs' shingle sets (1.0 when their
-    normalized texts are equal) and ``match`` is ``exact``, ``near`` or
-    ``contained``. ``reason`` names the boilerplate rule or evidence, or
-    says why a paragraph could not be compared (for example when nothing is
-    left of it after normalization).
+    Labels are keep-first and verified: a duplicate's ``duplicate_of`` names
+    an earlier paragraph labelled unique (kept) that this one verifiably
+    repeats, ``match`` says how (``exact``: equal after normalization;
+    ``near``: Jaccard similarity of shingle sets at or above the threshold;
+    ``contained``: at least ``containment`` of this paragraph's own shingles
+    inside the kept one) and ``similarity`` is the exact Jaccard similarity
+    of that very pair (1.0 when the normalized texts are equal). ``scope``
+    says whether the kept paragraph is in the same article (``within``) or
+    another one (``across``). ``reason`` names the boilerplate rule or
+    evidence, or says why a paragraph could not be compared (for example
+    when nothing is left of it after normalization). ``reused`` lists the
+    passages a kept paragraph shares with earlier kept ones it does not
+    duplicate (:class:`Reuse`).
 
     A named tuple: immutable, light (a report of millions of paragraphs holds
     millions of records) and built fast; ``record._replace(label=...)``
