@@ -131,10 +131,12 @@ class DedupConfig:
 
     @property
     def new_text_shingles(self) -> int:
-        """Shingles of new text (twice the shingle size: about four new words
-        in a row) from which a paragraph holding an earlier kept one plus
-        that text is not its duplicate but reuses it."""
-        return 2 * self.shingle.size
+        """Shingles of new text in a row (``2 * size + 2``: six new words in a
+        row for word 3-grams, a short sentence) from which a paragraph
+        holding an earlier kept one plus that text is not its duplicate but
+        reuses it. Fewer (a few words changed close together, a short credit)
+        keep it a repeat."""
+        return 2 * self.shingle.size + 2
 
     @property
     def active_rules(self) -> tuple[bp.Rule, ...]:
