@@ -13,10 +13,17 @@ The contract of :func:`tikrar.dedup` checked here, record by record:
   ``exact``), to 1e-6;
 * a ``boilerplate`` record that kept a ``duplicate_of`` (relabelled by the
   corpus step) only has to verifiably repeat the paragraph it names;
-* every ``reused`` entry names an earlier kept paragraph, its passage's
-  shingles are mostly (>= the entry's similarity, and >= 0.5) in that
-  paragraph's shingle set, and the two passages share >= 80% of their
-  shingles (each side's shingles found in the other's set).
+* every ``reused`` entry names an earlier kept paragraph, and what the entry
+  says holds: the passage's shingles (counted by position, as the library
+  counts them) are found in that paragraph's shingle set at least at the
+  share the entry's ``similarity`` gives (within ``REUSE_SHARE_SLACK``: the
+  passage is re-normalized here on its own, which can differ at its edges)
+  and at least at ``REUSE_PASSAGE_SHARE``; and at least
+  ``REUSE_PASSAGE_SHARE`` of them are in the *source passage* the entry
+  names, which in turn is at least ``REUSE_SOURCE_PASSAGE_SHARE`` made of
+  the passage's shingles (less is asked in that direction: a source passage
+  runs from the first to the last shared shingle and holds the source's own
+  insertions).
 
 Shingles are computed here, independently of the library's kernels, as plain
 Python sets of strings: ``normalized = tikrar.normalize(text)``, words split
@@ -65,12 +72,15 @@ SIMILARITY_TOLERANCE = 1e-6
 #: Slack on threshold comparisons, so a ratio that is the threshold up to
 #: float rounding is not called a miss.
 RATIO_EPS = 1e-9
-#: A reused passage must be at least this much (share of its shingles) in
-#: its source paragraph, whatever its own similarity says.
-REUSE_MIN_COVER = 0.5
-#: Each of the two reused passages must have at least this share of its
-#: shingles in the other one's set.
+#: A reused passage must have at least this share of its shingles in its
+#: source paragraph and in the source passage (the library reports passages
+#: from 0.8 on).
 REUSE_PASSAGE_SHARE = 0.8
+#: How far below the entry's similarity the share re-computed here may be.
+REUSE_SHARE_SLACK = 0.05
+#: The source passage must be at least this much made of the passage's
+#: shingles (it may hold insertions of its own, not be another text).
+REUSE_SOURCE_PASSAGE_SHARE = 0.5
 #: Paragraphs compared with ``tikrar.shingles`` once per :func:`check`.
 SHINGLE_SAMPLE = 500
 
@@ -96,7 +106,7 @@ REUSE_SOURCE_NOT_KEPT = "source paragraph not unique"
 REUSE_BAD_SOURCE_OFFSETS = "source offsets out of the source paragraph"
 REUSE_EMPTY = "passage empty after normalization"
 REUSE_NOT_IN_SOURCE = "passage shingles not mostly in the source paragraph"
-REUSE_PASSAGES_DIFFER = "passages share < 80% of their shingles"
+REUSE_PASSAGES_DIFFER = "passage shingles not mostly in the source passage"
 REUSE_CHECKS = (
     REUSE_BAD_OFFSETS,
     REUSE_SOURCE_MISSING,
@@ -141,6 +151,29 @@ def jaccard(p: frozenset, q: frozenset, p_norm: str = "", q_norm: str = "") -> f
     if not union:
         return 1.0 if p_norm == q_norm else 0.0
     return len(p & q) / union
+
+
+def shingle_list(normalized: str) -> list:
+    """The word 3-grams of a normalized text in text order (repeats kept).
+
+    >>> shingle_list("ا ب ج ا ب ج")
+    ['ا ب ج', 'ب ج ا', 'ج ا ب', 'ا ب ج']
+    """
+    words = normalized.split(" ") if normalized else []
+    if not words:
+        return []
+    if len(words) <= SHINGLE_WORDS:
+        return [normalized]
+    return [" ".join(words[i : i + SHINGLE_WORDS]) for i in range(len(words) - SHINGLE_WORDS + 1)]
+
+
+def sequence_share(shingles: list, target: frozenset) -> float:
+    """Share of the shingles (by position) found in ``target``.
+
+    >>> sequence_share(["a", "b", "a"], frozenset("a"))
+    0.6666666666666666
+    """
+    return sum(s in target for s in shingles) / len(shingles) if shingles else 0.0
 
 
 def contained_share(p: frozenset, q: frozenset) -> float:
@@ -556,16 +589,18 @@ def _reuse_failure(rec, entry, recs, shingles, position, position_of, order):
     if not _valid_span(entry.source_start, entry.source_end, len(source.text)):
         return (REUSE_BAD_SOURCE_OFFSETS, f"source_start {entry.source_start!r}, source_end {entry.source_end!r}, "
                 f"source length {len(source.text)}", source)
-    passage = shingle_set(tikrar.normalize(rec.text[entry.start : entry.end]))
+    passage = shingle_list(tikrar.normalize(rec.text[entry.start : entry.end]))
     if not passage:
         return REUSE_EMPTY, "nothing left of the passage after normalization", source
-    cover = contained_share(passage, shingles.set(source_position))
+    cover = sequence_share(passage, shingles.set(source_position))
     claimed = entry.similarity if isinstance(entry.similarity, (int, float)) and not isinstance(entry.similarity, bool) else None
-    if claimed is None or cover < REUSE_MIN_COVER - RATIO_EPS or cover < claimed - SIMILARITY_TOLERANCE - RATIO_EPS:
+    if (claimed is None or cover < REUSE_PASSAGE_SHARE - RATIO_EPS
+            or cover < claimed - REUSE_SHARE_SLACK - RATIO_EPS):
         return REUSE_NOT_IN_SOURCE, f"share in source paragraph {cover:.6f}, entry similarity {entry.similarity!r}", source
     source_passage = shingle_set(tikrar.normalize(source.text[entry.source_start : entry.source_end]))
-    forward, backward = contained_share(passage, source_passage), contained_share(source_passage, passage)
-    if min(forward, backward) < REUSE_PASSAGE_SHARE - RATIO_EPS:
+    forward = sequence_share(passage, source_passage)
+    backward = contained_share(source_passage, frozenset(passage))
+    if forward < REUSE_PASSAGE_SHARE - RATIO_EPS or backward < REUSE_SOURCE_PASSAGE_SHARE - RATIO_EPS:
         return (REUSE_PASSAGES_DIFFER, f"passage in source passage {forward:.3f}, source passage in passage "
                 f"{backward:.3f}; source passage {source.text[entry.source_start:entry.source_end][:80]!r}", source)
     return None
