@@ -82,6 +82,23 @@ def _longest_absent_run(ordered, o0, o1, hashes, q0, q1):
     return longest
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _note(cand, gid, stamp, hits, from_lsh, candidates, found):
+    """Add ``cand`` to the candidates of paragraph ``gid`` once (``stamp``
+    marks who saw it last), growing the list when full."""
+    if stamp[cand] != gid:
+        stamp[cand] = gid
+        hits[cand] = 0
+        from_lsh[cand] = False
+        if found == candidates.shape[0]:
+            grown = np.empty(2 * found, dtype=np.int64)
+            grown[:found] = candidates[:found]
+            candidates = grown
+        candidates[found] = cand
+        found += 1
+    return candidates, found
+
+
 @njit(cache=True, nogil=True)
 def _runs(sorted_members, held, held_size):
     """Runs of equal high 32 bits in ``sorted_members`` (new members of one
@@ -252,16 +269,7 @@ def keep_first(first_id, kind, heading, group, group_kept, row_of_e, fp_offsets,
                 y = run_head[r]
                 while y >= 0 and seen < window:
                     cand = first_id + row_of_e[slot_e[y]]
-                    if stamp[cand] != gid:
-                        stamp[cand] = gid
-                        hits[cand] = 0
-                        from_lsh[cand] = False
-                        if found == candidates.shape[0]:
-                            grown = np.empty(2 * found, dtype=np.int64)
-                            grown[:found] = candidates[:found]
-                            candidates = grown
-                        candidates[found] = cand
-                        found += 1
+                    candidates, found = _note(cand, gid, stamp, hits, from_lsh, candidates, found)
                     from_lsh[cand] = True
                     seen += 1
                     y = slot_next[y]
@@ -272,16 +280,7 @@ def keep_first(first_id, kind, heading, group, group_kept, row_of_e, fp_offsets,
                     at -= 1
                     left -= 1
                     cand = np.int64(held_bands[b, at] & _LOW32)
-                    if stamp[cand] != gid:
-                        stamp[cand] = gid
-                        hits[cand] = 0
-                        from_lsh[cand] = False
-                        if found == candidates.shape[0]:
-                            grown = np.empty(2 * found, dtype=np.int64)
-                            grown[:found] = candidates[:found]
-                            candidates = grown
-                        candidates[found] = cand
-                        found += 1
+                    candidates, found = _note(cand, gid, stamp, hits, from_lsh, candidates, found)
                     from_lsh[cand] = True
                     seen += 1
             fp_first = fp_offsets[e]
@@ -294,16 +293,7 @@ def keep_first(first_id, kind, heading, group, group_kept, row_of_e, fp_offsets,
                 y = fp_head[r]
                 while y >= 0 and seen < fp_window:
                     cand = first_id + row_of_e[e_of_entry[y]]
-                    if stamp[cand] != gid:
-                        stamp[cand] = gid
-                        hits[cand] = 0
-                        from_lsh[cand] = False
-                        if found == candidates.shape[0]:
-                            grown = np.empty(2 * found, dtype=np.int64)
-                            grown[:found] = candidates[:found]
-                            candidates = grown
-                        candidates[found] = cand
-                        found += 1
+                    candidates, found = _note(cand, gid, stamp, hits, from_lsh, candidates, found)
                     hits[cand] += 1
                     seen += 1
                     y = fp_next[y]
@@ -313,16 +303,7 @@ def keep_first(first_id, kind, heading, group, group_kept, row_of_e, fp_offsets,
                     at -= 1
                     left -= 1
                     cand = np.int64(held_fp[at] & _LOW32)
-                    if stamp[cand] != gid:
-                        stamp[cand] = gid
-                        hits[cand] = 0
-                        from_lsh[cand] = False
-                        if found == candidates.shape[0]:
-                            grown = np.empty(2 * found, dtype=np.int64)
-                            grown[:found] = candidates[:found]
-                            candidates = grown
-                        candidates[found] = cand
-                        found += 1
+                    candidates, found = _note(cand, gid, stamp, hits, from_lsh, candidates, found)
                     hits[cand] += 1
                     seen += 1
             # A contained repeat shares most of its fingerprints; fewer hits

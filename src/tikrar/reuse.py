@@ -84,6 +84,16 @@ def _marks() -> np.ndarray:
 
 
 @njit(cache=True, nogil=True)
+def _word_end(units, base, length, last, marks):
+    """End of a word whose last kept character is ``last``: the marks after
+    it belong to it."""
+    end = last + 1
+    while end < length and units[base + end] < marks.shape[0] and marks[units[base + end]]:
+        end += 1
+    return end
+
+
+@njit(cache=True, nogil=True)
 def _word_spans_kernel(out, sources, units, bounds, marks):
     """Raw span of each normalized word of each text, from the normalizer's
     output (texts ended by a source of -1) and its source map."""
@@ -102,10 +112,7 @@ def _word_spans_kernel(out, sources, units, bounds, marks):
         while sources[pos] >= 0:
             if out[pos] == 32:
                 if in_word:
-                    end = last + 1
-                    while end < length and units[base + end] < marks.shape[0] and marks[units[base + end]]:
-                        end += 1
-                    ends[count] = end
+                    ends[count] = _word_end(units, base, length, last, marks)
                     count += 1
                     in_word = False
             else:
@@ -115,10 +122,7 @@ def _word_spans_kernel(out, sources, units, bounds, marks):
                 last = sources[pos]
             pos += 1
         if in_word:
-            end = last + 1
-            while end < length and units[base + end] < marks.shape[0] and marks[units[base + end]]:
-                end += 1
-            ends[count] = end
+            ends[count] = _word_end(units, base, length, last, marks)
             count += 1
         pos += 1
         offsets[t + 1] = count
