@@ -33,7 +33,6 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from ._kernels import _boundaries, _shingle_count, _word_shingle_crcs, crc32, shingle_sketches
 
 _LOW32 = np.uint64(0xFFFFFFFF)
 
@@ -375,63 +374,6 @@ def keep_first(first_id, kind, heading, group, group_kept, row_of_e, fp_offsets,
                         fp_head[r] = x
     return (codes, target, jaccard, match, reuse_rows[:reuse_count].copy(), reuse_ids[:reuse_count].copy(),
             reuse_hits[:reuse_count].copy())
-
-
-@njit(cache=True, nogil=True)
-def _ordered_into(data, start, end, by_words, size, table, out, at, ring_crc, ring_len, total):
-    """Shingle hashes of one paragraph in text order, written to ``out[at:]``."""
-    if total == 1:
-        out[at] = crc32(data, start, end, table)
-    elif by_words:
-        _word_shingle_crcs(data, start, end, size, table, out, at, ring_crc, ring_len)
-    else:
-        bounds = _boundaries(data, start, end, False)
-        for i in range(total):
-            out[at + i] = crc32(data, bounds[i], bounds[i + size], table)
-
-
-@njit(cache=True, nogil=True)
-def ordered_shingles(data, starts, ends, by_words, size, table):
-    """The shingle hashes of each paragraph ``data[starts[k]:ends[k]]`` in
-    text order (not made distinct): CSR ``(hashes, offsets)``. Shingle ``i``
-    covers units ``i .. i + size - 1``; the hashes are those of
-    :func:`tikrar._kernels.shingle_hash_sets`.
-
-    >>> import zlib
-    >>> from tikrar._kernels import CRC_TABLE
-    >>> data = np.frombuffer("ا ب ج د".encode(), dtype=np.uint8)
-    >>> hashes, offsets = ordered_shingles(data, np.array([0]), np.array([len(data)]), True, 3, CRC_TABLE)
-    >>> hashes.tolist() == [zlib.crc32("ا ب ج".encode()), zlib.crc32("ب ج د".encode())]
-    True
-    """
-    n = starts.shape[0]
-    offsets = np.zeros(n + 1, dtype=np.int64)
-    for k in range(n):
-        offsets[k + 1] = offsets[k] + _shingle_count(data, starts[k], ends[k], by_words, size)
-    out = np.empty(offsets[n], dtype=np.uint32)
-    ring_crc = np.empty(max(size - 1, 1), dtype=np.int64)
-    ring_len = np.empty(max(size - 1, 1), dtype=np.int64)
-    for k in range(n):
-        total = offsets[k + 1] - offsets[k]
-        if total:
-            _ordered_into(data, starts[k], ends[k], by_words, size, table, out, offsets[k], ring_crc, ring_len, total)
-    return out, offsets
-
-
-def fingerprints(data, starts, ends, by_words, size, window, table):
-    """Winnowed fingerprints of the shingles of each paragraph
-    ``data[starts[k]:ends[k]]``, sorted and distinct, as CSR ``(hashes,
-    offsets)``, then the shingle hashes in text order as CSR (what
-    :func:`ordered_shingles` gives). Two paragraphs that share a run of
-    ``window`` or more shingles share at least one fingerprint.
-
-    >>> from tikrar._kernels import CRC_TABLE
-    >>> data = np.frombuffer("ا ب ج د ه و ز ح ط ي".encode(), dtype=np.uint8)
-    >>> hashes, offsets, ordered, _ = fingerprints(data, np.array([0]), np.array([len(data)]), True, 3, 4, CRC_TABLE)
-    >>> 2 <= int(offsets[1]) <= 8, len(ordered)
-    (True, 8)
-    """
-    return shingle_sketches(data, starts, ends, by_words, size, table, window)[2:]
 
 
 @njit(cache=True, nogil=True, parallel=True)
