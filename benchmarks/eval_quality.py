@@ -294,21 +294,35 @@ class EvalSet:
         return self.background + self.variant_articles
 
 
+#: Paragraphs sharing a run of this many words are related (see
+#: :func:`unrelated_paragraphs`).
+SHARED_RUN_WORDS = 8
+
+
 def unrelated_paragraphs(background: Sequence[dict], paras: Sequence[Para]) -> set[Ref]:
-    """Paragraphs that a permissive run relates to nothing else."""
-    report = tikrar.dedup(background, threshold=0.3, containment=0.5, bands=64, rows=2)
+    """Paragraphs with no relative: a permissive run (Jaccard >= 0.3 or
+    containment >= 0.5, 64 x 2 bands, no reused passages) labels them unique
+    and names them in no record, their normalized text occurs once, and they
+    share no run of :data:`SHARED_RUN_WORDS` words with another paragraph.
+    The last test is plain word n-grams, not the library's passage finder,
+    so the set drawn does not move when that finder changes."""
+    report = tikrar.dedup(background, threshold=0.3, containment=0.5, bands=64, rows=2, min_reuse_words=None)
     related: set[Ref] = set()
     for record in report:
         if record.label != "unique":
             related.add((record.doc_id, record.index))
         if record.duplicate_of is not None:
             related.add((record.duplicate_of.doc_id, record.duplicate_of.index))
-        for passage in reused_of(record):
-            related.add((record.doc_id, record.index))
-            related.add((passage.doc_id, passage.index))
     to_record = record_refs(report, {p.ref: p.end for p in paras})
     counts = collections.Counter(p.norm for p in paras)
-    return {p.ref for p in paras if to_record[p.ref] not in related and counts[p.norm] == 1}
+    holders: dict[str, set] = collections.defaultdict(set)
+    for p in paras:
+        words = p.norm.split(" ")
+        for i in range(len(words) - SHARED_RUN_WORDS + 1):
+            holders[" ".join(words[i : i + SHARED_RUN_WORDS])].add(p.ref)
+    shared = {ref for refs in holders.values() if len(refs) > 1 for ref in refs}
+    return {p.ref for p in paras
+            if to_record[p.ref] not in related and counts[p.norm] == 1 and p.ref not in shared}
 
 
 def build_eval(days: Sequence[str], per_kind: int, seed: int = SEED, negatives_limit: Optional[int] = None) -> EvalSet:

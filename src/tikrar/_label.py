@@ -390,9 +390,9 @@ def intersections(pairs, hashes, offsets):
 @njit(cache=True, nogil=True)
 def _covered_runs(ordered, o0, o1, hashes, q0, q1, size):
     """Runs of the shingles ``ordered[o0:o1]`` found in the sorted set
-    ``hashes[q0:q1]``: maximal runs of two or more found in a row, joined
-    across gaps of at most ``size`` (one changed word), as ``(first, last,
-    found)`` rows (positions relative to ``o0``)."""
+    ``hashes[q0:q1]``: maximal runs of two or more found in a row, two runs
+    of ``size`` or more joined across a gap of at most ``size`` (one changed
+    word), as ``(first, last, found)`` rows (positions relative to ``o0``)."""
     length = o1 - o0
     held = hashes[q0:q1]
     covered = np.zeros(length, dtype=np.bool_)
@@ -401,6 +401,7 @@ def _covered_runs(ordered, o0, o1, hashes, q0, q1, size):
         covered[i] = at < held.shape[0] and held[at] == ordered[o0 + i]
     out = np.empty((length // 2 + 1, 3), dtype=np.int64)
     count = 0
+    last_run = 0
     i = 0
     while i < length:
         if not covered[i]:
@@ -410,7 +411,9 @@ def _covered_runs(ordered, o0, o1, hashes, q0, q1, size):
         while j + 1 < length and covered[j + 1]:
             j += 1
         if j > i:
-            if count > 0 and i - out[count - 1, 1] - 1 <= size:
+            # Join across one changed word only runs that are passages on
+            # both sides, not a stray shared phrase next to one.
+            if count > 0 and i - out[count - 1, 1] - 1 <= size and j - i + 1 >= size and last_run >= size:
                 out[count - 1, 2] += j - i + 1
                 out[count - 1, 1] = j
             else:
@@ -418,8 +421,36 @@ def _covered_runs(ordered, o0, o1, hashes, q0, q1, size):
                 out[count, 1] = j
                 out[count, 2] = j - i + 1
                 count += 1
+            last_run = j - i + 1
         i = j + 1
     return out[:count]
+
+
+@njit(cache=True, nogil=True)
+def _source_span(ordered, o0, s0, s1, first, last):
+    """Where a passage (shingles ``first..last`` of the paragraph at ``o0``)
+    lies in the source's shingles ``ordered[s0:s1]``: its first shingle where
+    the next one follows too (else its first occurrence), and its last
+    shingle at the occurrence nearest to where the length puts it. Positions
+    relative to ``s0``, -1 when absent."""
+    head = ordered[o0 + first]
+    j_first = -1
+    for j in range(s0, s1):
+        if ordered[j] == head:
+            if j_first < 0:
+                j_first = j - s0
+            if last == first or (j + 1 < s1 and ordered[j + 1] == ordered[o0 + first + 1]):
+                j_first = j - s0
+                break
+    if j_first < 0:
+        return -1, -1
+    tail = ordered[o0 + last]
+    expected = j_first + last - first
+    j_last = -1
+    for j in range(s0 + j_first, s1):
+        if ordered[j] == tail and (j_last < 0 or abs(j - s0 - expected) < abs(j_last - expected)):
+            j_last = j - s0
+    return j_first, j_last
 
 
 @njit(cache=True, nogil=True)
@@ -428,11 +459,10 @@ def shared_segments(pairs, ordered, ordered_offsets, hashes, offsets, size, min_
     """Passages each pair ``(p, q)`` of global ids shares: runs of ``p``'s
     shingles (in text order, ``ordered``) found in ``q``'s set, joined across
     one changed word, spanning at least ``min_words`` words (or the whole
-    of ``q``, when ``q`` has at least ``min_whole_words``) with at least
-    ``min_similarity`` of their shingles found. Returns rows ``(pair, first
-    word, last word, source first word, source last word)`` and the share
-    found per row. In the source the passage runs from the first occurrence
-    of its first shingle to the next occurrence of its last one."""
+    of ``q``, when ``q`` has at least ``min_whole_words``), at least
+    ``min_similarity`` of whose shingles are found in the source passage
+    (placed by :func:`_source_span`). Returns rows ``(pair, first word, last
+    word, source first word, source last word)`` and that share per row."""
     rows = np.empty((16, 5), dtype=np.int64)
     shares = np.empty(16, dtype=np.float64)
     count = 0
@@ -448,22 +478,21 @@ def shared_segments(pairs, ordered, ordered_offsets, hashes, offsets, size, min_
             first, last, found = runs[x, 0], runs[x, 1], runs[x, 2]
             if last - first + size < min(min_words, max(min_whole_words, source_words)):
                 continue
-            share = found / (last - first + 1)
-            if share < min_similarity:
+            if found / (last - first + 1) < min_similarity:
                 continue
-            head = ordered[o0 + first]
-            tail = ordered[o0 + last]
-            j_first = -1
-            for j in range(s0, s1):
-                if ordered[j] == head:
-                    j_first = j - s0
-                    break
-            j_last = -1
-            for j in range(s0 + max(j_first, 0), s1):
-                if ordered[j] == tail:
-                    j_last = j - s0
-                    break
+            j_first, j_last = _source_span(ordered, o0, s0, s1, first, last)
             if j_first < 0 or j_last < 0:
+                continue
+            # The share of the passage's shingles found in the source passage
+            # itself (not anywhere in the source paragraph).
+            held = np.sort(ordered[s0 + j_first : s0 + j_last + 1])
+            inside = 0
+            for i in range(o0 + first, o0 + last + 1):
+                at = np.searchsorted(held, ordered[i])
+                if at < held.shape[0] and held[at] == ordered[i]:
+                    inside += 1
+            share = inside / (last - first + 1)
+            if share < min_similarity:
                 continue
             if last - first + size < min_words and (j_first > 0 or j_last != s1 - s0 - 1):
                 continue  # shorter than min_words and not the whole source

@@ -3,12 +3,13 @@ kept paragraph it does not duplicate (a wire paragraph embedded in a longer
 one, two paragraphs merged into one line, a quoted block).
 
 A passage is a run of two or more of the paragraph's word shingles (in text
-order) found in a row in the source paragraph's shingle set, runs that one
-changed word apart (``size`` shingles missing) being joined; it is reported
-when it spans at least ``min_words`` words and at least
-:data:`MIN_SIMILARITY` of its shingles are found. In the source it runs from
-the first occurrence of its first shingle to the next occurrence of its last
-one. Word positions become raw-text offsets through the normalizer's offset
+order) found in a row in the source paragraph's shingle set, two runs of
+``size`` or more that one changed word apart (``size`` shingles missing)
+being joined. In the source it runs from its first shingle (where the second
+follows) to the occurrence of its last shingle nearest to where its length
+puts it; it is reported when it spans at least ``min_words`` words (or a
+whole source paragraph of ``short_words`` or more) and at least
+:data:`MIN_SIMILARITY` of its shingles are in that source passage. Word positions become raw-text offsets through the normalizer's offset
 map (:func:`word_spans`). The compiled finder is
 :func:`tikrar._label.shared_segments`; :func:`shared_segments_plain` is the
 same in plain Python.
@@ -201,6 +202,7 @@ def shared_segments_plain(ordered: np.ndarray, source_ordered: np.ndarray, size:
     held = set(source_ordered.tolist())
     covered = [h in held for h in ordered.tolist()]
     runs: list[list[int]] = []
+    last_run = 0
     i = 0
     while i < len(covered):
         if not covered[i]:
@@ -210,11 +212,12 @@ def shared_segments_plain(ordered: np.ndarray, source_ordered: np.ndarray, size:
         while j + 1 < len(covered) and covered[j + 1]:
             j += 1
         if j > i:
-            if runs and i - runs[-1][1] - 1 <= size:
+            if runs and i - runs[-1][1] - 1 <= size and j - i + 1 >= size and last_run >= size:
                 runs[-1][1] = j
                 runs[-1][2] += j - i + 1
             else:
                 runs.append([i, j, j - i + 1])
+            last_run = j - i + 1
         i = j + 1
     source = source_ordered.tolist()
     source_words = len(source) + size - 1
@@ -222,16 +225,23 @@ def shared_segments_plain(ordered: np.ndarray, source_ordered: np.ndarray, size:
     for first, last, found in runs:
         if last - first + size < min(min_words, max(min_whole_words, source_words)):
             continue
-        share = found / (last - first + 1)
-        if share < min_similarity:
+        if found / (last - first + 1) < min_similarity:
             continue
         head, tail = int(ordered[first]), int(ordered[last])
-        if head not in source:
+        heads = [j for j, h in enumerate(source) if h == head]
+        if not heads:
             continue
-        j_first = source.index(head)
-        if tail not in source[j_first:]:
+        following = [j for j in heads if last == first or (j + 1 < len(source) and source[j + 1] == int(ordered[first + 1]))]
+        j_first = following[0] if following else heads[0]
+        expected = j_first + last - first
+        tails = [j for j in range(j_first, len(source)) if source[j] == tail]
+        if not tails:
             continue
-        j_last = source.index(tail, j_first)
+        j_last = min(tails, key=lambda j: (abs(j - expected), j))
+        held = set(source[j_first : j_last + 1])
+        share = sum(int(h) in held for h in ordered[first : last + 1].tolist()) / (last - first + 1)
+        if share < min_similarity:
+            continue
         if last - first + size < min_words and (j_first > 0 or j_last != len(source) - 1):
             continue  # shorter than min_words and not the whole source
         out.append((first, last + size - 1, j_first, min(j_last + size - 1, source_words - 1), share))

@@ -63,7 +63,7 @@ class Reuse(NamedTuple):
     ``start``/``end`` index this paragraph's raw text (``record.text[start:end]``
     is the passage); ``doc_id``/``index`` name the source paragraph and
     ``source_start``/``source_end`` index *its* raw text. ``similarity`` is
-    the share of the passage's shingles found in the source paragraph (1.0
+    the share of the passage's shingles found in the source passage (1.0
     for a verbatim copy, lower when a word inside it was changed).
 
     >>> Reuse(0, 12, "a", 3, 40, 52, 1.0).to_dict()["source_start"]
