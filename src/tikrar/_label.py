@@ -481,8 +481,8 @@ def shared_segments(pairs, ordered, ordered_offsets, hashes, offsets, size, min_
             if found / (last - first + 1) < min_similarity:
                 continue
             j_first, j_last = _source_span(ordered, o0, s0, s1, first, last)
-            if j_first < 0 or j_last < 0:
-                continue
+            if j_first < 0 or j_last < 0 or j_last - j_first > 2 * (last - first) + size:
+                continue  # absent, or placed over a much longer stretch of the source
             # The share of the passage's shingles found in the source passage
             # itself (not anywhere in the source paragraph).
             held = np.sort(ordered[s0 + j_first : s0 + j_last + 1])

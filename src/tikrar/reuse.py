@@ -7,7 +7,8 @@ order) found in a row in the source paragraph's shingle set, two runs of
 ``size`` or more that one changed word apart (``size`` shingles missing)
 being joined. In the source it runs from its first shingle (where the second
 follows) to the occurrence of its last shingle nearest to where its length
-puts it; it is reported when it spans at least ``min_words`` words (or a
+puts it (a passage placed over a stretch of the source more than twice its
+length is dropped); it is reported when it spans at least ``min_words`` words (or a
 whole source paragraph of ``short_words`` or more) and at least
 :data:`MIN_SIMILARITY` of its shingles are in that source passage. Word positions become raw-text offsets through the normalizer's offset
 map (:func:`word_spans`). The compiled finder is
@@ -238,6 +239,8 @@ def shared_segments_plain(ordered: np.ndarray, source_ordered: np.ndarray, size:
         if not tails:
             continue
         j_last = min(tails, key=lambda j: (abs(j - expected), j))
+        if j_last - j_first > 2 * (last - first) + size:
+            continue  # placed over a much longer stretch of the source
         held = set(source[j_first : j_last + 1])
         share = sum(int(h) in held for h in ordered[first : last + 1].tolist()) / (last - first + 1)
         if share < min_similarity:
