@@ -913,6 +913,24 @@ def merge_into(keys, ids, old_size, new_keys, new_ids):
 # Verification
 
 
+@njit(cache=True, nogil=True)
+def intersection_size(hashes, a0, a1, b0, b1):
+    """Size of the intersection of two sorted distinct runs of ``hashes``."""
+    inter = 0
+    while a0 < a1 and b0 < b1:
+        x = hashes[a0]
+        y = hashes[b0]
+        if x == y:
+            inter += 1
+            a0 += 1
+            b0 += 1
+        elif x < y:
+            a0 += 1
+        else:
+            b0 += 1
+    return inter
+
+
 @njit(cache=True, nogil=True, parallel=True)
 def verify_pairs(pairs, hashes, offsets):
     """Exact Jaccard and containment of each pair of sorted distinct sets."""
@@ -926,17 +944,7 @@ def verify_pairs(pairs, hashes, offsets):
         size_a, size_b = p_end - p, q_end - q
         if size_a == 0 or size_b == 0:
             continue
-        inter = 0
-        while p < p_end and q < q_end:
-            x, y = hashes[p], hashes[q]
-            if x == y:
-                inter += 1
-                p += 1
-                q += 1
-            elif x < y:
-                p += 1
-            else:
-                q += 1
+        inter = intersection_size(hashes, p, p_end, q, q_end)
         jaccard[r] = inter / (size_a + size_b - inter)
         containment[r] = inter / min(size_a, size_b)
     return jaccard, containment

@@ -33,6 +33,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from ._kernels import intersection_size
+
 
 _LOW32 = np.uint64(0xFFFFFFFF)
 
@@ -43,24 +45,6 @@ KEPT, DUPLICATE, BOILERPLATE, EMPTY = 0, 1, 2, 3
 ORDINARY, DIRECT, BLANK = 0, 1, 2
 #: Match codes of a duplicate.
 NO_MATCH, NEAR, CONTAINED, EXACT = 0, 1, 2, 3
-
-
-@njit(cache=True, nogil=True)
-def _intersection(hashes, a0, a1, b0, b1):
-    """Size of the intersection of two sorted distinct runs of ``hashes``."""
-    inter = 0
-    while a0 < a1 and b0 < b1:
-        x = hashes[a0]
-        y = hashes[b0]
-        if x == y:
-            inter += 1
-            a0 += 1
-            b0 += 1
-        elif x < y:
-            a0 += 1
-        else:
-            b0 += 1
-    return inter
 
 
 @njit(cache=True, nogil=True)
@@ -333,7 +317,7 @@ def keep_first(first_id, kind, heading, group, group_kept, row_of_e, fp_offsets,
                 size_q = q1 - q0
                 if size_p == 0 or size_q == 0:
                     continue
-                inter = _intersection(set_hashes, p0, p1, q0, q1)
+                inter = intersection_size(set_hashes, p0, p1, q0, q1)
                 jac = inter / (size_p + size_q - inter)
                 own = inter / size_p
                 other = inter / size_q
@@ -383,7 +367,7 @@ def intersections(pairs, hashes, offsets):
     out = np.zeros(m, dtype=np.int64)
     for r in prange(m):
         i, j = pairs[r, 0], pairs[r, 1]
-        out[r] = _intersection(hashes, offsets[i], offsets[i + 1], offsets[j], offsets[j + 1])
+        out[r] = intersection_size(hashes, offsets[i], offsets[i + 1], offsets[j], offsets[j + 1])
     return out
 
 

@@ -372,13 +372,7 @@ class FingerprintIndex:
             return
         owners = np.repeat(ids, counts).astype(np.uint32)
         keys = np.asarray(hashes[offsets[0] : offsets[-1]], dtype=np.uint64) << np.uint64(32)
-        size = self._size + total
-        if size > len(self._postings):
-            grown = np.empty(max(size, len(self._postings) + len(self._postings) // 2, 1024), dtype=np.uint64)
-            grown[: self._size] = self._postings[: self._size]
-            self._postings = grown
-        _kernels.merge_sorted_into(self._postings, self._size, _kernels.pack_band(keys, owners))
-        self._size = size
+        self.insert_postings(_kernels.pack_band(keys, owners))
 
 
 class KeyTable:
