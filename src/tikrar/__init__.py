@@ -14,7 +14,7 @@ from .normalize import DEDUP, LIGHT, RULES, NormalizeConfig, normalize, normaliz
 from .report import Cluster, Report
 from .segment import segment
 from .shingle import shingle_hash, shingle_sets, shingles
-from .types import Article, Paragraph, ParagraphRef, Record
+from .types import Article, Paragraph, ParagraphRef, Record, Reuse
 
 __version__ = "0.1.0"
 
@@ -36,6 +36,7 @@ __all__ = [
     "RULES",
     "Record",
     "Report",
+    "Reuse",
     "Rule",
     "ShingleConfig",
     "TikrarError",
