@@ -82,6 +82,21 @@ def _note(cand, gid, stamp, hits, from_lsh, candidates, found):
     return candidates, found
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _note_held(held, end, count, room, by_band, gid, stamp, hits, from_lsh, candidates, found):
+    """Note the ``room`` most recent of the ``count`` members of an earlier
+    batch's bucket or posting list that ends at ``end`` in ``held`` (low 32
+    bits a global id): as band candidates, or as fingerprint hits."""
+    for at in range(end - 1, end - 1 - min(count, room), -1):
+        cand = np.int64(held[at] & _LOW32)
+        candidates, found = _note(cand, gid, stamp, hits, from_lsh, candidates, found)
+        if by_band:
+            from_lsh[cand] = True
+        else:
+            hits[cand] += 1
+    return candidates, found
+
+
 @njit(cache=True, nogil=True)
 def _runs(sorted_members, held, held_size):
     """Runs of equal high 32 bits in ``sorted_members`` (new members of one
@@ -256,16 +271,8 @@ def keep_first(first_id, kind, heading, group, group_kept, row_of_e, fp_offsets,
                     from_lsh[cand] = True
                     seen += 1
                     y = slot_next[y]
-                at = run_old_end[r]
-                left = run_old_count[r]
-                b = run_band[r]
-                while left > 0 and seen < window:
-                    at -= 1
-                    left -= 1
-                    cand = np.int64(held_bands[b, at] & _LOW32)
-                    candidates, found = _note(cand, gid, stamp, hits, from_lsh, candidates, found)
-                    from_lsh[cand] = True
-                    seen += 1
+                candidates, found = _note_held(held_bands[run_band[r]], run_old_end[r], run_old_count[r],
+                                               window - seen, True, gid, stamp, hits, from_lsh, candidates, found)
             fp_first = fp_offsets[e]
             fp_last = fp_offsets[e + 1]
             for x in range(fp_first, fp_last):
@@ -280,15 +287,8 @@ def keep_first(first_id, kind, heading, group, group_kept, row_of_e, fp_offsets,
                     hits[cand] += 1
                     seen += 1
                     y = fp_next[y]
-                at = fp_old_end[r]
-                left = fp_old_count[r]
-                while left > 0 and seen < fp_window:
-                    at -= 1
-                    left -= 1
-                    cand = np.int64(held_fp[at] & _LOW32)
-                    candidates, found = _note(cand, gid, stamp, hits, from_lsh, candidates, found)
-                    hits[cand] += 1
-                    seen += 1
+                candidates, found = _note_held(held_fp, fp_old_end[r], fp_old_count[r], fp_window - seen, False,
+                                               gid, stamp, hits, from_lsh, candidates, found)
             # A contained repeat shares most of its fingerprints; fewer hits
             # cannot reach the containment threshold, so skip the merge.
             need = max(1, (fp_last - fp_first + 1) // 2)

@@ -13,7 +13,6 @@ import dataclasses
 import gc
 import hashlib
 import re
-import zlib
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from itertools import repeat
@@ -35,7 +34,7 @@ from .normalize import DEDUP, PRESETS, RULES, NormalizeConfig, normalize
 from .report import Report, SkippedArticle
 from .segment import _EDGE as _SEGMENT_EDGE
 from .segment import segment
-from .shingle import shingle_sets_reference
+from .shingle import shingle_hash, shingle_sets_reference, shingles
 from ._views import paragraph_views
 from .types import (
     LABEL_BOILERPLATE,
@@ -403,7 +402,7 @@ def _furniture_reason(counts: dict, config: "DedupConfig") -> Optional[str]:
 
 
 # Verdict codes of the fast labelling stage, for the corpus step.
-_CODE_UNIQUE, _CODE_DUPLICATE, _CODE_BOILERPLATE, _CODE_EMPTY = 0, 1, 2, 3
+_CODE_UNIQUE, _CODE_DUPLICATE = _label.KEPT, _label.DUPLICATE
 
 
 # Builds a Record from a tuple of its fields in C (no Python call per record).
@@ -958,13 +957,7 @@ class Deduplicator:
         hashes, offsets = shingle_sets_reference([normalized], config.shingle)
         sigs = signatures_reference(hashes, offsets, config.minhash)
         buckets = (band_keys(sigs, self._r_bands, self._r_rows)[0] >> np.uint64(32)).tolist()
-        size = config.shingle.size
-        if config.shingle.kind == "word":
-            words = normalized.split(" ")
-            grams = [normalized] if len(words) <= size else [" ".join(words[i : i + size]) for i in range(len(words) - size + 1)]
-        else:
-            grams = [normalized] if len(normalized) <= size else [normalized[i : i + size] for i in range(len(normalized) - size + 1)]
-        ordered = [zlib.crc32(g.encode("utf-8", "surrogatepass")) for g in grams]
+        ordered = [shingle_hash(g) for g in shingles(normalized, config.shingle)]
         window = config.fingerprint_window
         if len(ordered) <= window:
             picked = {min(ordered)}

@@ -19,7 +19,6 @@ same in plain Python.
 from __future__ import annotations
 
 import unicodedata
-import zlib
 from typing import Sequence
 
 import numpy as np
@@ -28,6 +27,7 @@ from numba import njit
 from . import _normalize_fast
 from .config import ShingleConfig
 from .normalize import DEDUP, NormalizeConfig, normalize_with_offsets
+from .shingle import shingle_hash, shingles
 from .types import Reuse
 
 #: Default shortest reused passage reported, in normalized words (measured
@@ -171,21 +171,13 @@ def _word_spans_plain(text: str, normalize: NormalizeConfig) -> tuple[np.ndarray
 
 
 def ordered_shingles(normalized: str, shingle: ShingleConfig = ShingleConfig()) -> np.ndarray:
-    """Word shingle hashes of a normalized text in text order (the hashes
-    of :func:`tikrar.shingle_hash`), computed plainly.
+    """Shingle hashes of a normalized text in text order
+    (:func:`tikrar.shingles` hashed by :func:`tikrar.shingle_hash`).
 
     >>> len(ordered_shingles("ا ب ج د"))
     2
     """
-    words = normalized.split(" ") if normalized else []
-    size = shingle.size
-    if not words:
-        grams: list[str] = []
-    elif len(words) <= size:
-        grams = [normalized]
-    else:
-        grams = [" ".join(words[i : i + size]) for i in range(len(words) - size + 1)]
-    return np.array([zlib.crc32(g.encode("utf-8", "surrogatepass")) for g in grams], dtype=np.uint32)
+    return np.array([shingle_hash(g) for g in shingles(normalized, shingle)], dtype=np.uint32)
 
 
 def shared_segments_plain(ordered: np.ndarray, source_ordered: np.ndarray, size: int, min_words: int,
