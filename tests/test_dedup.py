@@ -99,9 +99,73 @@ def test_deduplicator_compares_new_batches_with_earlier_ones():
     assert labels(third) == [("d", 0, "duplicate", "across", ("c", 0)), ("d", 1, "duplicate", "across", ("c", 0))]
 
 
-def test_same_article_twice_in_one_batch_is_across_not_within():
-    report = dedup([("a", WIRE), ("a", WIRE)])
-    assert report[1].scope == "across"
+def test_a_repeated_doc_id_is_an_error_by_default_naming_the_record():
+    with pytest.raises(InputError, match=r"article #1: doc_id 'a' repeats an article already added"):
+        dedup([("a", WIRE), ("a", WIRE)])
+    deduplicator = Deduplicator()
+    deduplicator.add([("a", WIRE)])
+    with pytest.raises(InputError, match=r"article #0: doc_id 'a'"):
+        deduplicator.add([("a", WIRE)])
+    # The failed call added nothing.
+    assert deduplicator.paragraph_count == 1
+    # An integer id and the same digits as a string are the same doc_id: not merged silently.
+    with pytest.raises(InputError, match=r"doc_id '1'"):
+        dedup([(1, WIRE), ("1", WIRE + " وأضاف")])
+
+
+def test_repeated_doc_ids_skipped_on_request_are_listed_with_the_reason():
+    report = dedup([("a", WIRE), ("b", "خبر آخر تماما"), ("a", WIRE)], duplicate_ids="skip")
+    assert [(r.doc_id, r.label) for r in report] == [("a", "unique"), ("b", "unique")]
+    assert [(s.location, s.problem) for s in report.skipped] == [
+        ("article #2", "doc_id 'a' repeats an article already added (duplicate_ids='skip')")]
+    assert report.counts["articles"] == 2
+
+
+def test_a_replaced_article_is_labelled_as_if_the_old_one_had_never_been_added():
+    deduplicator = Deduplicator(duplicate_ids="replace")
+    deduplicator.add([("a", WIRE), ("b", WIRE)])
+    # "a" again: the old "a" goes. "b" was its duplicate, never kept, so
+    # the new "a" is kept; "b" added again then repeats it.
+    assert [(r.label, r.duplicate_of) for r in deduplicator.add([("a", WIRE)])] == [("unique", None)]
+    report = deduplicator.add([("b", WIRE)])
+    assert [(r.label, r.duplicate_of.doc_id) for r in report] == [("duplicate", "a")]
+    # Replaced inside one call: the later text wins, the earlier is listed.
+    report = Deduplicator(duplicate_ids="replace").add([("x", "نص اول"), ("x", WIRE)])
+    assert [(r.doc_id, r.text) for r in report] == [("x", WIRE)]
+    assert [s.problem for s in report.skipped] == ["replaced by a later article with the same doc_id (input #1)"]
+
+
+def test_removed_articles_no_longer_match_and_dependents_are_named():
+    deduplicator = Deduplicator()
+    deduplicator.add([("a", WIRE), ("b", WIRE), ("c", "خبر آخر تماما عن الطقس في الرياض اليوم وغدا")])
+    assert deduplicator.remove(["a", "unknown"]) == ["b"]
+    assert deduplicator.remove(["a"]) == []
+    report = deduplicator.add([("d", WIRE)])
+    assert [(r.label, r.match) for r in report] == [("unique", None)]
+    # The removed doc_id can be used again.
+    assert deduplicator.add([("a", WIRE)])[0].duplicate_of.doc_id == "d"
+
+
+def test_add_is_all_or_nothing(monkeypatch):
+    deduplicator = Deduplicator(duplicate_ids="replace")
+    first = [("a", WIRE), ("b", "خبر آخر تماما عن الطقس في الرياض اليوم وغدا")]
+    deduplicator.add(first)
+    later = [("c", WIRE + " وأضاف المتحدث أن الجولة المقبلة ستعقد الشهر المقبل في العاصمة"), ("a", WIRE)]
+    untouched = Deduplicator(duplicate_ids="replace")
+    untouched.add(first)
+    expected = [r.to_dict() for r in untouched.add(later)]
+    assert [(r["doc_id"], r["label"]) for r in expected] == [("c", "unique"), ("a", "duplicate")]
+    label = type(deduplicator)._apply_corpus_boilerplate
+
+    def fail(self, batch, records):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(type(deduplicator), "_apply_corpus_boilerplate", fail)
+    with pytest.raises(KeyboardInterrupt):
+        deduplicator.add(later)
+    monkeypatch.setattr(type(deduplicator), "_apply_corpus_boilerplate", label)
+    assert deduplicator.paragraph_count == 2
+    assert [r.to_dict() for r in deduplicator.add(later)] == expected
 
 
 def test_empty_and_punctuation_only_paragraphs_are_kept_with_a_reason():

@@ -13,6 +13,7 @@ import dataclasses
 import gc
 import hashlib
 import re
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from itertools import repeat
@@ -27,15 +28,14 @@ from . import boilerplate as bp
 from .config import LSHConfig, MinHashConfig, ShingleConfig
 from .errors import ConfigError, InputError
 from .index import _MULTIPLIERS as _BAND_MULTIPLIERS
-from .index import FingerprintIndex, KeyTable, LSHIndex, band_keys, choose_bands
+from .index import choose_bands
 from .match import MATCH_NAMES, MatchPolicy
-from .minhash import permutations, signatures_reference
+from .minhash import permutations
 from .normalize import DEDUP, PRESETS, RULES, NormalizeConfig, normalize
 from .report import Report, SkippedArticle
 from .segment import _EDGE as _SEGMENT_EDGE
-from .segment import segment
-from .shingle import shingle_hash, shingle_sets_reference, shingles
 from ._views import paragraph_views
+from .state import IndexState
 from .types import (
     LABEL_BOILERPLATE,
     LABEL_DUPLICATE,
@@ -52,6 +52,8 @@ from .types import (
 ArticleLike = Union[Article, Mapping[str, Any], Sequence[Any]]
 
 REASON_EMPTY = "empty after normalization"
+
+DUPLICATE_ID_POLICIES = ("error", "skip", "replace")
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,8 @@ class DedupConfig:
     min_reuse_words: Optional[int] = reuse.MIN_REUSE_WORDS
     fingerprint_window: int = 4
     fingerprint_postings: int = 8
+    # What add() does with a doc_id already added: "error", "skip", "replace".
+    duplicate_ids: str = "error"
 
     def __post_init__(self) -> None:
         self.policy  # validates threshold and containment
@@ -103,6 +107,8 @@ class DedupConfig:
                 f"min_reuse_words must be None or an integer >= the shingle size ({self.shingle.size}), "
                 f"got {self.min_reuse_words!r}"
             )
+        if self.duplicate_ids not in DUPLICATE_ID_POLICIES:
+            raise ConfigError(f"duplicate_ids must be one of {DUPLICATE_ID_POLICIES}, got {self.duplicate_ids!r}")
         for name in ("fingerprint_window", "fingerprint_postings"):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
@@ -173,7 +179,7 @@ class DedupConfig:
         changes: dict[str, Any] = {}
         for name in ("threshold", "containment", "short_words", "boilerplate",
                      "corpus_boilerplate", "min_source_articles", "min_source_share", "source_separators",
-                     "min_reuse_words", "fingerprint_window", "fingerprint_postings"):
+                     "min_reuse_words", "fingerprint_window", "fingerprint_postings", "duplicate_ids"):
             if name in options:
                 changes[name] = options.pop(name)
         if "normalize" in options:
@@ -252,8 +258,6 @@ def _text_key(normalized: str) -> bytes:
 # white space and invisible edges trimmed), found in one pass over an article.
 _BREAKS = "\n\r\u0085\u2028\u2029"
 _PARAGRAPH = re.compile(f"[^{_BREAKS}{_SEGMENT_EDGE}](?:[^{_BREAKS}]*[^{_BREAKS}{_SEGMENT_EDGE}])?")
-
-ENGINES = ("fast", "reference")
 
 
 def _appended(data: np.ndarray, more: np.ndarray) -> np.ndarray:
@@ -443,37 +447,14 @@ class _Sketch:
         return keys
 
 
+#: One batch at a time per process: numba's workqueue threading layer (the
+#: one left when neither OpenMP nor TBB is installed) aborts the process
+#: when two threads launch parallel kernels at once.
+_run_lock = threading.RLock()
+
 #: From this many paragraphs on, a batch's kernels run on a second thread
 #: while the phrase rules (Python) run on the first.
 OVERLAP_MIN_PARAGRAPHS = 20_000
-
-
-class _Column:
-    """A growing 1-D numpy array (amortized appends, no per-batch full copy)."""
-
-    def __init__(self, dtype, initial: Sequence = ()):
-        self._data = np.array(initial, dtype=dtype)
-        self.size = len(self._data)
-
-    def extend(self, values: np.ndarray) -> None:
-        size = self.size + len(values)
-        if size > len(self._data):
-            grown = np.empty(max(size, len(self._data) + len(self._data) // 2, 1024), dtype=self._data.dtype)
-            grown[: self.size] = self._data[: self.size]
-            self._data = grown
-        self._data[self.size : size] = values
-        self.size = size
-
-    @property
-    def values(self) -> np.ndarray:
-        return self._data[: self.size]
-
-    def truncate(self, size: int) -> None:
-        self.size = size
-
-    @property
-    def nbytes(self) -> int:
-        return self._data.nbytes
 
 
 class Deduplicator:
@@ -489,84 +470,113 @@ class Deduplicator:
     ('duplicate', 'a', 1.0)
     """
 
-    def __init__(self, config: Optional[DedupConfig] = None, *, engine: str = "fast", **options: Any):
+    def __init__(self, config: Optional[DedupConfig] = None, **options: Any):
         self.config = DedupConfig.from_options(config=config, **options)
-        if engine not in ENGINES:
-            raise ConfigError(f"engine must be one of {ENGINES}, got {engine!r}")
-        # "reference" runs the same stages one paragraph at a time in plain
-        # Python/numpy; it exists to check the fast path, not to be used.
-        self._engine = engine
         bands, rows = self.config.bands_rows
         self._rules = self.config.active_rules
-        self._count = 0
-        self._articles_seen = 0
-        if engine == "fast":
-            # Everything below holds kept paragraphs only, but the columns
-            # by global id, which hold every paragraph.
-            self._index = LSHIndex(bands, rows, self.config.lsh)
-            self._fingerprints = FingerprintIndex()
-            self._kept_texts: dict[int, str] = {}
-            self._doc_ids: list[str] = []
-            self._article_of = _Column(np.int64)
-            self._paragraph_index = _Column(np.int32)
-            self._first_by_text = KeyTable()
-            self._hashes = _Column(np.uint32)
-            self._set_offsets = _Column(np.int64, [0])
-            # Shingles of kept paragraphs in text order (for reused passages).
-            self._ordered = _Column(np.uint32)
-            self._ordered_offsets = _Column(np.int64, [0])
-            # Corpus-learned boilerplate: the source of every article added so
-            # far (by global article id), and for each repeated paragraph (by
-            # the global id of its first occurrence) how many articles of each
-            # source hold it.
-            self._article_sources: list[Optional[str]] = []
-        else:
-            # Kept paragraphs: by text, by band bucket, by fingerprint; their
-            # shingle sets and raw texts.
-            self._r_bands, self._r_rows = bands, rows
-            self._r_refs: list[ParagraphRef] = []
-            self._r_article_of: list[int] = []
-            self._r_kept_text: dict[bytes, int] = {}
-            self._r_buckets: list[dict[int, list[int]]] = [{} for _ in range(bands)]
-            self._r_postings: dict[int, list[int]] = {}
-            self._r_sets: dict[int, np.ndarray] = {}
-            self._r_texts: dict[int, str] = {}
-        # Corpus-learned boilerplate: the source of every article added so far,
-        # and for each repeated paragraph (keyed by its first occurrence) how
-        # many articles of each source it was found in.
-        self._source_of_doc: dict[str, Optional[str]] = {}
-        self._cluster_sources: dict[tuple[str, int], dict[Optional[str], int]] = {}
+        self.state = IndexState(bands, rows, self.config.lsh)
 
     @property
     def paragraph_count(self) -> int:
         """Paragraphs added so far."""
-        return self._count
+        return self.state.count
 
     def add(self, articles: Iterable[ArticleLike], on_error: str = "raise") -> Report:
         """Label the paragraphs of new articles; returns their :class:`Report`.
 
         ``on_error="skip"`` keeps going past an unreadable record and lists
-        it in ``report.skipped``; the default raises :class:`InputError`
-        naming it, before anything is added.
+        it in ``report.skipped`` with the reason; the default raises
+        :class:`InputError` naming it, before anything is added. A doc_id
+        already added (in this call or an earlier one) is handled by the
+        ``duplicate_ids`` option: ``"error"`` (an unreadable record),
+        ``"skip"`` (the later article is listed in ``report.skipped``) or
+        ``"replace"`` (the earlier article is removed, as by :meth:`remove`,
+        and the later one added).
+
+        ``add`` is all or nothing: if it raises (or is interrupted by
+        Ctrl-C), the Deduplicator is exactly as before the call.
+
+        >>> d = Deduplicator(duplicate_ids="skip")
+        >>> report = d.add([("a", "نص اول"), ("a", "نص ثان")])
+        >>> len(report), report.skipped[0].problem
+        (1, "doc_id 'a' repeats an article already added (duplicate_ids='skip')")
         """
         if on_error not in ("raise", "skip"):
             raise ConfigError(f"on_error must be 'raise' or 'skip', got {on_error!r}")
         batch_articles: list[Article] = []
         skipped: list[SkippedArticle] = []
+        policy = self.config.duplicate_ids
+        in_batch: dict[str, int] = {}
+        replaced: list[int] = []
+        state = self.state
         for position, item in enumerate(articles):
             try:
-                batch_articles.append(coerce_article(item, position))
+                article = coerce_article(item, position)
+                doc_id = article.doc_id
+                if doc_id in in_batch or state.ordinal_of(doc_id) is not None:
+                    if policy == "replace":
+                        if doc_id in in_batch:
+                            earlier = in_batch[doc_id]
+                            skipped.append(SkippedArticle(
+                                f"article {doc_id!r}", f"replaced by a later article with the same doc_id "
+                                f"(input #{position})"))
+                            batch_articles[earlier] = None
+                        else:
+                            replaced.append(state.ordinal_of(doc_id))
+                    else:
+                        problem = f"doc_id {doc_id!r} repeats an article already added (duplicate_ids={policy!r})"
+                        raise InputError(f"article #{position}", problem)
+                in_batch[doc_id] = len(batch_articles)
+                batch_articles.append(article)
             except InputError as err:
-                if on_error == "raise":
+                if on_error == "raise" and not (policy == "skip" and "duplicate_ids" in err.problem):
                     raise
                 skipped.append(SkippedArticle(err.location, err.problem))
-        # A batch makes millions of small acyclic objects; the cyclic
-        # collector would scan the growing heap again and again meanwhile.
-        with _collector_paused():
-            batch = self._prepare(batch_articles)
-            records = self._label(batch)
-            records = self._apply_corpus_boilerplate(batch, records)
+        batch_articles = [a for a in batch_articles if a is not None]
+        with _run_lock:
+            mark = state.mark()
+            try:
+                if replaced:
+                    state.remove_articles(replaced)
+                # A batch makes millions of small acyclic objects; the cyclic
+                # collector would scan the growing heap again and again meanwhile.
+                with _collector_paused():
+                    batch = self._prepare(batch_articles)
+                    records = self._label(batch)
+                    records = self._apply_corpus_boilerplate(batch, records)
+            except BaseException:
+                state.rollback(mark)
+                raise
+            state.release(mark)
         return Report(records, articles=len(batch_articles), skipped=skipped)
+
+    def remove(self, doc_ids: Iterable[str]) -> list[str]:
+        """Remove articles: their paragraphs no longer match anything added
+        later. Returns the doc_ids of the live articles with a duplicate of a
+        removed paragraph: their records named it. Add them again with
+        ``duplicate_ids="replace"`` to relabel them against what is left
+        (the first of their copies is then kept). Unknown ids are ignored.
+
+        >>> d = Deduplicator()
+        >>> _ = d.add([("a", "وقال المتحدث إن المحادثات ستستأنف غدا في الدوحة"),
+        ...            ("b", "وقال المتحدث إن المحادثات ستستأنف غدا في الدوحة")])
+        >>> d.remove(["a"])
+        ['b']
+        >>> d.add([("c", "وقال المتحدث إن المحادثات ستستأنف غدا في الدوحة")])[0].label
+        'unique'
+        """
+        state = self.state
+        ordinals = [o for o in (state.ordinal_of(d) for d in doc_ids) if o is not None]
+        with _run_lock:
+            gids = state.remove_articles(ordinals)
+        if len(gids) == 0:
+            return []
+        gone = np.zeros(state.count, dtype=bool)
+        gone[gids] = True
+        canonical = state.canonical.values
+        pointing = np.flatnonzero(gone[canonical] & ~gone)
+        ordinals = np.unique(state.article_of.values[pointing]).tolist()
+        return [state.doc_ids[o] for o in ordinals if o not in state.removed]
 
     # -- stages -------------------------------------------------------------
 
@@ -580,8 +590,6 @@ class Deduplicator:
         words with a compiled kernel over the UTF-8 bytes and runs the phrase
         rules over the batch at once (:func:`boilerplate.find_boilerplate_batch`).
         """
-        if self._engine == "reference":
-            return self._prepare_reference(articles)
         config = self.config
         article_texts = [a.text for a in articles]
         views = paragraph_views(article_texts, config.normalize, RULES if self._rules else None)
@@ -654,7 +662,7 @@ class Deduplicator:
             a, b = permutations(config.minhash.num_perm, config.minhash.seed)
             band_keys = _kernels.band_keys_of_sets(
                 hashes, set_offsets, np.arange(len(rows), dtype=np.int64), a, b,
-                self._index.bands, self._index.rows, _BAND_MULTIPLIERS,
+                self.state.lsh.bands, self.state.lsh.rows, _BAND_MULTIPLIERS,
             )
         finally:
             numba.set_num_threads(previous)
@@ -691,17 +699,14 @@ class Deduplicator:
     def _label(self, batch: _Batch) -> list[Record]:
         """Keep-first labels for a batch (see :mod:`tikrar._label`), then the
         batch's kept paragraphs join the indexes."""
-        if self._engine == "reference":
-            return self._label_reference(batch)
         config = self.config
         n = len(batch)
-        first_id = self._count
+        first_id = self.state.count
         gids = np.arange(first_id, first_id + n, dtype=np.int64)
-        article_base = self._articles_seen
-        self._articles_seen += len(batch.articles)
-        self._doc_ids.extend(a.doc_id for a in batch.articles)
+        article_base = self.state.articles
         separators = config.source_separators
-        self._article_sources.extend(bp.source_key(a.source, a.doc_id, separators) for a in batch.articles)
+        self.state.add_articles([a.doc_id for a in batch.articles],
+                                [bp.source_key(a.source, a.doc_id, separators) for a in batch.articles])
         hits = batch.hits
         direct = batch.direct
         empty = (batch.words == 0) & ~direct
@@ -726,7 +731,7 @@ class Deduplicator:
         group = np.zeros(n, dtype=np.int64)
         group[ordinary[order]] = np.cumsum(run_start) - 1
         group_keys = sorted_keys[run_start]
-        found, earlier = self._first_by_text.lookup(group_keys)
+        found, earlier = self.state.first_by_text.lookup(group_keys)
         group_kept = np.where(found, earlier, -1).astype(np.int64)
 
         # What goes to the indexes: ordinary paragraphs of short_words or more.
@@ -745,21 +750,21 @@ class Deduplicator:
         batch.sketch = None
         sizes = np.zeros(n, dtype=np.int64)
         sizes[e_rows] = np.diff(set_offsets)
-        old_hashes, old_sets = self._hashes.size, self._set_offsets.size
-        self._hashes.extend(hashes)
-        self._set_offsets.extend(self._set_offsets.values[-1] + np.cumsum(sizes))
+        old_hashes, old_sets = self.state.hashes.size, self.state.set_offsets.size
+        self.state.hashes.extend(hashes)
+        self.state.set_offsets.extend(self.state.set_offsets.values[-1] + np.cumsum(sizes))
         m = len(e_rows)
         positions = np.arange(m, dtype=np.uint32)
-        band_sorted = np.empty((self._index.bands, m), dtype=np.uint64)
-        for band in range(self._index.bands):
+        band_sorted = np.empty((self.state.lsh.bands, m), dtype=np.uint64)
+        for band in range(self.state.lsh.bands):
             band_sorted[band] = _kernels.pack_band(band_keys[band], positions)
         fp_sorted = _kernels.pack_band(fp_hashes.astype(np.uint64) << np.uint64(32),
                                        np.arange(len(fp_hashes), dtype=np.uint32))
         policy = config.policy
         codes, target, jaccard, match, reuse_rows, reuse_ids, _ = _label.keep_first(
             first_id, kind, heading, group, group_kept, e_rows, fp_offsets, ordered, ordered_offsets,
-            band_sorted, self._index.members, len(self._index), fp_sorted, self._fingerprints.held,
-            len(self._fingerprints), self._hashes.values, self._set_offsets.values,
+            band_sorted, self.state.lsh.members, len(self.state.lsh), fp_sorted, self.state.fingerprints.held,
+            len(self.state.fingerprints), self.state.hashes.values, self.state.set_offsets.values,
             policy.threshold, policy.containment or 0.0, policy.reverse_containment, config.new_text_shingles,
             config.lsh.max_bucket_pairs, config.fingerprint_postings, reuse.MIN_SHARED_FINGERPRINTS, first_id + n,
         )
@@ -768,50 +773,50 @@ class Deduplicator:
         kept = codes == _label.KEPT
         kept_e = kept[e_rows]
         new_groups = np.flatnonzero(group_kept >= first_id)
-        self._first_by_text.insert(group_keys[new_groups], group_kept[new_groups])
+        self.state.first_by_text.insert(group_keys[new_groups], group_kept[new_groups])
         kept_gids = e_rows[kept_e] + first_id
         gid_of_e = e_rows + first_id
         if len(kept_gids):
-            self._index.insert_members(
+            self.state.lsh.insert_members(
                 np.stack([_label.relabel_kept(band_sorted[band], kept_e, gid_of_e) for band in range(len(band_sorted))]),
                 int(kept_gids[-1]))
         kept_at = np.flatnonzero(kept_e)
         e_of_entry = np.repeat(np.arange(len(e_rows)), np.diff(fp_offsets))
-        self._fingerprints.insert_postings(_label.relabel_kept(fp_sorted, kept_e[e_of_entry], gid_of_e[e_of_entry]))
+        self.state.fingerprints.insert_postings(_label.relabel_kept(fp_sorted, kept_e[e_of_entry], gid_of_e[e_of_entry]))
         del band_sorted, fp_sorted, e_of_entry
         del band_keys, fp_hashes
         if config.min_reuse_words is not None:
             kept_ordered, kept_ordered_offsets = _kernels.gather_sets(ordered, ordered_offsets, kept_at)
             sizes[:] = 0
             sizes[e_rows[kept_e]] = np.diff(kept_ordered_offsets)
-            self._ordered.extend(kept_ordered)
-            self._ordered_offsets.extend(self._ordered_offsets.values[-1] + np.cumsum(sizes))
+            self.state.ordered.extend(kept_ordered)
+            self.state.ordered_offsets.extend(self.state.ordered_offsets.values[-1] + np.cumsum(sizes))
         else:
-            self._ordered_offsets.extend(np.full(n, self._ordered_offsets.values[-1]))
+            self.state.ordered_offsets.extend(np.full(n, self.state.ordered_offsets.values[-1]))
         del ordered
         reused = self._reused_passages(batch, first_id, codes, reuse_rows, reuse_ids)
         kept_hashes, kept_offsets = _kernels.gather_sets(hashes, set_offsets, kept_at)
         sizes[:] = 0
         sizes[e_rows[kept_e]] = np.diff(kept_offsets)
-        self._hashes.truncate(old_hashes)
-        self._set_offsets.truncate(old_sets)
-        self._hashes.extend(kept_hashes)
-        self._set_offsets.extend(self._set_offsets.values[-1] + np.cumsum(sizes))
+        self.state.hashes.truncate(old_hashes)
+        self.state.set_offsets.truncate(old_sets)
+        self.state.hashes.extend(kept_hashes)
+        self.state.set_offsets.extend(self.state.set_offsets.values[-1] + np.cumsum(sizes))
         if config.min_reuse_words is not None:
             self._keep_texts(batch, e_rows[kept_e], first_id)
 
         duplicate = codes == _label.DUPLICATE
         canonical = np.where(duplicate, target, gids)
         article_of = article_base + batch.doc_of
-        self._article_of.extend(article_of)
-        self._paragraph_index.extend(batch.index)
-        self._count += n
-        all_article_of = self._article_of.values
-        all_index = self._paragraph_index.values
+        self.state.article_of.extend(article_of)
+        self.state.paragraph_index.extend(batch.index)
+        self.state.canonical.extend(canonical)
+        all_article_of = self.state.article_of.values
+        all_index = self.state.paragraph_index.values
         dup_rows = np.flatnonzero(duplicate)
         refs: dict[int, ParagraphRef] = {}
         for gid in np.unique(target[dup_rows]).tolist():
-            refs[gid] = ParagraphRef(self._doc_ids[all_article_of[gid]], int(all_index[gid]))
+            refs[gid] = ParagraphRef(self.state.doc_ids[all_article_of[gid]], int(all_index[gid]))
         within = all_article_of[target[dup_rows]] == article_of[dup_rows]
 
         labels: list = [LABEL_UNIQUE] * n
@@ -854,7 +859,7 @@ class Deduplicator:
         a, b = permutations(config.minhash.num_perm, config.minhash.seed)
         band_keys = _kernels.band_keys_of_sets(
             hashes, set_offsets, np.arange(len(rows), dtype=np.int64), a, b,
-            self._index.bands, self._index.rows, _BAND_MULTIPLIERS,
+            self.state.lsh.bands, self.state.lsh.rows, _BAND_MULTIPLIERS,
         )
         return hashes, set_offsets, band_keys, fp_hashes, fp_offsets, ordered, ordered_offsets
 
@@ -862,12 +867,12 @@ class Deduplicator:
         """Remember the raw text of kept paragraphs that may be the source of
         a reused passage in a later batch (offsets in the source need it)."""
         for k in rows.tolist():
-            self._kept_texts[first_id + k] = batch.texts[k]
+            self.state.kept_texts[first_id + k] = batch.texts[k]
 
     def _text_of(self, gid: int, batch: _Batch, first_id: int) -> str:
         if gid >= first_id:
             return batch.texts[gid - first_id]
-        return self._kept_texts[gid]
+        return self.state.kept_texts[gid]
 
     def _reused_passages(self, batch: _Batch, first_id: int, codes: np.ndarray, rows: np.ndarray,
                          ids: np.ndarray) -> dict[int, tuple]:
@@ -879,228 +884,31 @@ class Deduplicator:
         keep = codes[rows] == _label.KEPT
         pairs = np.stack([rows[keep] + first_id, ids[keep]], axis=1)
         pairs = pairs[np.lexsort((pairs[:, 1], pairs[:, 0]))]
-        inter = _label.intersections(pairs, self._hashes.values, self._set_offsets.values)
+        inter = _label.intersections(pairs, self.state.hashes.values, self.state.set_offsets.values)
         pairs = pairs[inter >= reuse.min_pair_shingles(config.min_reuse_words, config.short_words, config.shingle)]
         if len(pairs) == 0:
             return {}
         segments, shares = _label.shared_segments(
-            pairs, self._ordered.values, self._ordered_offsets.values, self._hashes.values,
-            self._set_offsets.values, config.shingle.size, config.min_reuse_words, config.short_words,
+            pairs, self.state.ordered.values, self.state.ordered_offsets.values, self.state.hashes.values,
+            self.state.set_offsets.values, config.shingle.size, config.min_reuse_words, config.short_words,
             reuse.MIN_SIMILARITY)
         if len(segments) == 0:
             return {}
         involved = np.unique(pairs[segments[:, 0]])
         spans = dict(zip(involved.tolist(), reuse.word_spans(
             [self._text_of(gid, batch, first_id) for gid in involved.tolist()], config.normalize)))
-        all_article_of = self._article_of.values
+        all_article_of = self.state.article_of.values
         found: dict[int, list] = {}
         for (pair, *words), share in zip(segments.tolist(), shares.tolist()):
             p, q = pairs[pair].tolist()
             if q >= first_id:
                 doc_id, index = batch.articles[batch.doc_of[q - first_id]].doc_id, int(batch.index[q - first_id])
             else:
-                doc_id, index = self._doc_ids[all_article_of[q]], int(self._paragraph_index.values[q])
+                doc_id, index = self.state.doc_ids[all_article_of[q]], int(self.state.paragraph_index.values[q])
             if words[1] >= len(spans[p][0]) or words[3] >= len(spans[q][0]):
                 continue  # the normalizer's words and the shingled ones disagree: report nothing
             found.setdefault(p - first_id, []).append(reuse.passage(spans[p], spans[q], (*words, share), doc_id, index))
         return {k: reuse.choose(passages) for k, passages in found.items()}
-
-    # -- the reference path: one paragraph at a time, plain numpy ------------
-
-    def _prepare_reference(self, articles: list[Article]) -> _Batch:
-        config = self.config
-        doc_of: list[int] = []
-        index: list[int] = []
-        starts: list[int] = []
-        ends: list[int] = []
-        texts: list[str] = []
-        normalized: list[str] = []
-        words: list[int] = []
-        hits: list[Optional[bp.BoilerplateHit]] = []
-        for position, article in enumerate(articles):
-            paragraphs = segment(article.doc_id, article.text)
-            furniture: list[Optional[str]] = [None] * len(paragraphs)
-            if self._rules:
-                # Furniture glued to the front of a line becomes a paragraph of its own.
-                pieces: list[Paragraph] = []
-                furniture = []
-                for p in paragraphs:
-                    for start, end, rule in bp.split_furniture(p.text, self._rules):
-                        pieces.append(Paragraph(article.doc_id, len(pieces), p.start + start, p.start + end,
-                                                p.text[start:end]))
-                        furniture.append(rule)
-                paragraphs = pieces
-            article_normalized = [normalize(p.text, config.normalize) for p in paragraphs]
-            article_words = [len(t.split(" ")) if t else 0 for t in article_normalized]
-            if self._rules:
-                rule_texts = [normalize(p.text, RULES) for p in paragraphs]
-                hits.extend(bp.find_boilerplate(rule_texts, article_words, self._rules, furniture))
-            else:
-                hits.extend([None] * len(paragraphs))
-            for p in paragraphs:
-                doc_of.append(position)
-                index.append(p.index)
-                starts.append(p.start)
-                ends.append(p.end)
-                texts.append(p.text)
-            normalized.extend(article_normalized)
-            words.extend(article_words)
-        as_array = lambda values: np.asarray(values, dtype=np.int64)  # noqa: E731
-        return _Batch(articles, as_array(doc_of), as_array(index), as_array(starts), as_array(ends),
-                      texts, normalized, as_array(words), hits)
-
-    def _sketch_reference(self, normalized: str) -> tuple[np.ndarray, np.ndarray, list[int], list[int]]:
-        """Shingle set, band bucket keys (high 32 bits), sorted distinct
-        fingerprints and shingle hashes in text order of one paragraph,
-        computed plainly."""
-        config = self.config
-        hashes, offsets = shingle_sets_reference([normalized], config.shingle)
-        sigs = signatures_reference(hashes, offsets, config.minhash)
-        buckets = (band_keys(sigs, self._r_bands, self._r_rows)[0] >> np.uint64(32)).tolist()
-        ordered = [shingle_hash(g) for g in shingles(normalized, config.shingle)]
-        window = config.fingerprint_window
-        if len(ordered) <= window:
-            picked = {min(ordered)}
-        else:
-            picked = set()
-            for start in range(len(ordered) - window + 1):
-                part = ordered[start : start + window]
-                low = min(part)
-                picked.add(low)
-        return hashes, np.asarray(buckets, dtype=np.uint64), sorted(picked), ordered
-
-    def _label_reference(self, batch: _Batch) -> list[Record]:
-        """Keep-first labels one paragraph at a time with dicts and lists:
-        the oracle the compiled kernel is checked against."""
-        config = self.config
-        policy = config.policy
-        first_id = self._count
-        article_base = self._articles_seen
-        self._articles_seen += len(batch.articles)
-        window, postings_window = config.lsh.max_bucket_pairs, config.fingerprint_postings
-        containment = policy.containment or 0.0
-        verdicts: list[tuple] = []
-        reuse_pairs: list[tuple[int, int]] = []
-        sketches: dict[int, tuple] = {}
-        for k, text in enumerate(batch.normalized):
-            gid = first_id + k
-            self._r_article_of.append(article_base + int(batch.doc_of[k]))
-            hit = batch.hits[k]
-            if hit is not None and hit.direct:
-                verdicts.append((_label.BOILERPLATE, None, None, None))
-                continue
-            if not text:
-                verdicts.append((_label.EMPTY, None, None, None))
-                continue
-            key = _text_key(text)
-            if key in self._r_kept_text:
-                verdicts.append((_label.DUPLICATE, self._r_kept_text[key], 1.0, MATCH_EXACT))
-                continue
-            best = (None, -1.0, None)
-            if batch.words[k] >= config.short_words:
-                hashes, buckets, prints, ordered = sketches[k] = self._sketch_reference(text)
-                from_lsh: set[int] = set()
-                for band, bucket in enumerate(buckets.tolist()):
-                    from_lsh.update(self._r_buckets[band].get(bucket, [])[-window:])
-                hits: dict[int, int] = {}
-                for fp in prints:
-                    for q in self._r_postings.get(fp, [])[-postings_window:]:
-                        hits[q] = hits.get(q, 0) + 1
-                need = max(1, (len(prints) + 1) // 2)
-                reuse_pairs.extend((k, q) for q, count in hits.items() if count >= reuse.MIN_SHARED_FINGERPRINTS)
-                for q in sorted(from_lsh | set(hits)):
-                    if q not in from_lsh and hits[q] < need:
-                        continue
-                    other_set = self._r_sets[q]
-                    inter = len(np.intersect1d(hashes, other_set, assume_unique=True))
-                    jac = inter / (len(hashes) + len(other_set) - inter)
-                    own, other = inter / len(hashes), inter / len(other_set)
-                    if other >= policy.reverse_containment and len(hashes) - inter >= config.new_text_shingles:
-                        held, run, longest = set(other_set.tolist()), 0, 0
-                        for h in ordered:
-                            run = 0 if h in held else run + 1
-                            longest = max(longest, run)
-                        if longest >= config.new_text_shingles:
-                            continue
-                    if jac >= policy.threshold:
-                        kind = MATCH_NAMES[1]
-                    elif containment > 0 and own >= containment:
-                        kind = MATCH_NAMES[2]
-                    else:
-                        continue
-                    if jac > best[1]:
-                        best = (q, jac, kind)
-            if best[0] is not None:
-                verdicts.append((_label.DUPLICATE, best[0], best[1], best[2]))
-            elif hit is not None:
-                verdicts.append((_label.BOILERPLATE, None, None, None))
-            else:
-                verdicts.append((_label.KEPT, None, None, None))
-                self._r_kept_text[key] = gid
-                if k in sketches:
-                    hashes, buckets, prints, _ = sketches[k]
-                    self._r_sets[gid] = hashes
-                    self._r_texts[gid] = batch.texts[k]
-                    for band, bucket in enumerate(buckets.tolist()):
-                        self._r_buckets[band].setdefault(bucket, []).append(gid)
-                    for fp in prints:
-                        self._r_postings.setdefault(fp, []).append(gid)
-
-        for k, paragraph in enumerate(batch.paragraphs):
-            self._r_refs.append(ParagraphRef(paragraph.doc_id, paragraph.index))
-        passages: dict[int, list] = {}
-        if config.min_reuse_words is not None and config.shingle.kind == "word":
-            min_shingles = reuse.min_pair_shingles(config.min_reuse_words, config.short_words, config.shingle)
-            for k, q in sorted(reuse_pairs):
-                if verdicts[k][0] != _label.KEPT:
-                    continue
-                if len(np.intersect1d(self._r_sets[first_id + k], self._r_sets[q])) < min_shingles:
-                    continue
-                ordered = reuse.ordered_shingles(batch.normalized[k], config.shingle)
-                source_text = self._r_texts[q]
-                source_ordered = reuse.ordered_shingles(normalize(source_text, config.normalize), config.shingle)
-                segments = reuse.shared_segments_plain(ordered, source_ordered, config.shingle.size,
-                                                       config.min_reuse_words, config.short_words)
-                if not segments:
-                    continue
-                spans = reuse._word_spans_plain(batch.texts[k], config.normalize)
-                source_spans = reuse._word_spans_plain(source_text, config.normalize)
-                ref = self._r_refs[q]
-                passages.setdefault(k, []).extend(
-                    reuse.passage(spans, source_spans, segment, ref.doc_id, ref.index) for segment in segments)
-
-        records: list[Record] = []
-        for k, paragraph in enumerate(batch.paragraphs):
-            gid = first_id + k
-            code, target, similarity, match = verdicts[k]
-            hit = batch.hits[k]
-            label, reason, scope = LABEL_UNIQUE, None, None
-            if code == _label.BOILERPLATE:
-                label, reason = LABEL_BOILERPLATE, hit.reason
-            elif code == _label.EMPTY:
-                reason = REASON_EMPTY
-            elif code == _label.DUPLICATE:
-                label = LABEL_DUPLICATE
-                scope = SCOPE_WITHIN if self._r_article_of[target] == self._r_article_of[gid] else SCOPE_ACROSS
-            records.append(
-                Record(
-                    doc_id=paragraph.doc_id,
-                    index=paragraph.index,
-                    start=paragraph.start,
-                    end=paragraph.end,
-                    text=paragraph.text,
-                    label=label,
-                    scope=scope,
-                    duplicate_of=self._r_refs[target] if target is not None else None,
-                    similarity=None if similarity is None else round(float(similarity), 6),
-                    reason=reason,
-                    match=match,
-                    source=batch.articles[batch.doc_of[k]].source,
-                    reused=reuse.choose(passages.get(k, ())),
-                )
-            )
-        self._count += len(records)
-        return records
 
     def _apply_corpus_boilerplate(self, batch: _Batch, records: list[Record]) -> list[Record]:
         """Boilerplate learned from the corpus itself.
@@ -1124,80 +932,17 @@ class Deduplicator:
         config = self.config
         if not (config.boilerplate and config.corpus_boilerplate) or not records:
             return records
-        if self._engine == "fast":
-            return self._apply_corpus_boilerplate_fast(batch, records)
-        separators = config.source_separators
-        # Per record: cluster key, source and article ordinal within the batch.
-        # Records come in input order, one article after another, so an
-        # article starts where the doc_id changes or the index does not grow.
-        members: dict[tuple[str, int], list[int]] = {}
-        has_repeat: set[tuple[str, int]] = set()
-        # Boilerplate paragraphs of this batch can still be the first
-        # occurrence of a later repeat (a line under a heading): where they are.
-        boilerplate_at: dict[tuple[str, int], int] = {}
-        article_of: list[int] = []
-        sources: list[Optional[str]] = []
-        article, previous = -1, None
-        for position, record in enumerate(records):
-            if previous is None or record.doc_id != previous.doc_id or record.index <= previous.index:
-                article += 1
-                source = bp.source_key(record.source, record.doc_id, separators)
-                self._source_of_doc[record.doc_id] = source
-            previous = record
-            article_of.append(article)
-            sources.append(source)
-            if record.label == LABEL_DUPLICATE and record.duplicate_of is not None:
-                key = (record.duplicate_of.doc_id, record.duplicate_of.index)
-                has_repeat.add(key)
-            elif record.label == LABEL_UNIQUE and record.reason is None:
-                key = (record.doc_id, record.index)
-            else:
-                if record.label == LABEL_BOILERPLATE:
-                    boilerplate_at[(record.doc_id, record.index)] = position
-                continue  # already boilerplate, or nothing left to compare
-            members.setdefault(key, []).append(position)
-
-        qualified: dict[tuple[str, int], str] = {}
-        for key in has_repeat:
-            positions = members[key]
-            counts = self._cluster_sources.get(key)
-            counted: set[int] = set()
-            if counts is None:
-                counts = self._cluster_sources[key] = {}
-                if records[positions[0]].label != LABEL_UNIQUE:
-                    # The first occurrence is not a member: already boilerplate
-                    # in this batch, or added by an earlier batch.
-                    first = boilerplate_at.get(key)
-                    if first is not None:
-                        counted.add(article_of[first])
-                        counts[sources[first]] = 1
-                    else:
-                        counts[self._source_of_doc.get(key[0])] = 1
-            for position in positions:
-                if article_of[position] not in counted:
-                    counted.add(article_of[position])
-                    counts[sources[position]] = counts.get(sources[position], 0) + 1
-            reason = _furniture_reason(counts, config)
-            if reason is not None:
-                qualified[key] = reason
-
-        if not qualified:
-            return records
-        records = list(records)
-        for key, reason in qualified.items():
-            for position in members[key]:
-                records[position] = records[position]._replace(label=LABEL_BOILERPLATE, reason=reason)
-        return records
+        return self._apply_corpus_boilerplate_fast(batch, records)
 
     def _apply_corpus_boilerplate_fast(self, batch: _Batch, records: list[Record]) -> list[Record]:
         """:meth:`_apply_corpus_boilerplate` over the batch's arrays: the
         same verdicts, with Python looping over repeated clusters only."""
         config = self.config
         n = len(batch)
-        first_id = self._count - n
+        first_id = self.state.count - n
         # Article ids as the labelling stage gave them (every batch takes
         # ids, one without paragraphs too).
-        article_base = self._articles_seen - len(batch.articles)
+        article_base = self.state.articles - len(batch.articles)
         codes, canonical = batch.codes, batch.canonical
         duplicate = codes == _CODE_DUPLICATE
         if not duplicate.any():
@@ -1213,7 +958,7 @@ class Deduplicator:
         # earlier batch, or boilerplate in this one) counts that occurrence's
         # article first.
         entry_key, entry_article, entry_order = [key[rows]], [article[rows]], [rows]
-        new_keys = np.array([k for k in repeated.tolist() if k not in self._cluster_sources], dtype=np.int64)
+        new_keys = np.array([k for k in repeated.tolist() if k not in self.state.cluster_sources], dtype=np.int64)
         if len(new_keys):
             inside = new_keys >= first_id
             outside_member = np.zeros(len(new_keys), dtype=bool)
@@ -1221,7 +966,7 @@ class Deduplicator:
             outside_member[~inside] = True
             firsts = new_keys[outside_member]
             entry_key.append(firsts)
-            entry_article.append(self._article_of.values[firsts])
+            entry_article.append(self.state.article_of.values[firsts])
             entry_order.append(np.full(len(firsts), -1, dtype=np.int64))
         entry_key = np.concatenate(entry_key)
         entry_article = np.concatenate(entry_article)
@@ -1231,7 +976,7 @@ class Deduplicator:
         pairs = np.stack([entry_key, entry_article], axis=1)
         _, first_of_pair = np.unique(pairs, axis=0, return_index=True)
         kept = np.sort(first_of_pair)
-        sources = self._article_sources
+        sources = self.state.article_sources
         qualified: dict[int, str] = {}
         current, counts = -1, None
         keys_list = entry_key[kept].tolist()
@@ -1239,7 +984,7 @@ class Deduplicator:
         for position, (cluster, owner) in enumerate(zip(keys_list, articles_list)):
             if cluster != current:
                 current = cluster
-                counts = self._cluster_sources.setdefault(cluster, {})
+                counts = self.state.cluster_counts(cluster)
             source = sources[owner]
             counts[source] = counts.get(source, 0) + 1
             if position + 1 == len(keys_list) or keys_list[position + 1] != cluster:
