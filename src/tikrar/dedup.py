@@ -475,6 +475,58 @@ class Deduplicator:
         bands, rows = self.config.bands_rows
         self._rules = self.config.active_rules
         self.state = IndexState(bands, rows, self.config.lsh)
+        self._store = None
+
+    # -- persistence ----------------------------------------------------------
+
+    @classmethod
+    def open(cls, path, *, readonly: bool = False, **options: Any) -> "Deduplicator":
+        """A Deduplicator over the index directory ``path`` (created if
+        missing, unless ``readonly``): everything saved there is remembered,
+        and :meth:`save` writes what :meth:`add` and :meth:`remove` change.
+
+        The index's settings are the defaults; an option that changes how
+        paragraphs are sketched or indexed (normalizer, shingles, MinHash,
+        bands, rules, ``short_words`` ...) is a :class:`ConfigError` naming
+        it, the others (``threshold``, ``containment``, corpus boilerplate
+        counts ...) may change. One process at a time may open an index for
+        writing; ``readonly=True`` opens it without the lock (no save).
+        See :mod:`tikrar.store` for the format and the crash safety.
+        """
+        from .store import Store
+
+        store = Store(path, writable=not readonly)
+        try:
+            stored = store.stored_config()
+            deduplicator = cls(stored, **options) if stored is not None else cls(**options)
+            store.check_settings(deduplicator.config)
+            store.load(deduplicator.state)
+        except BaseException:
+            store.close()
+            raise
+        deduplicator._store = store
+        return deduplicator
+
+    def save(self) -> dict:
+        """Write what changed since the last save to the index directory
+        (see :meth:`open`); atomic: after a crash the index is as of the last
+        completed save. Returns what was written."""
+        if self._store is None:
+            raise ConfigError("this Deduplicator has no index directory: make it with Deduplicator.open(path)")
+        with _run_lock:
+            return self._store.save(self.state, self.config)
+
+    def close(self) -> None:
+        """Release the index directory (unsaved changes are not written)."""
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+    def __enter__(self) -> "Deduplicator":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
     @property
     def paragraph_count(self) -> int:
@@ -919,10 +971,13 @@ class Deduplicator:
         articles of each source it was found in. When one source S holds at
         least ``min_source_articles`` of them, and at least
         ``min_source_share`` of all the articles holding the cluster, the
-        cluster is S's page furniture: every member in this batch, the first
-        occurrence included, becomes ``boilerplate`` with the reason
-        "repeated in N articles of source S". A paragraph shared by a few
-        articles of different sources stays ``duplicate``.
+        cluster is S's page furniture. Members are looked at in input order,
+        each against the articles up to its own: from the copy that makes
+        the cluster furniture on, copies are ``boilerplate`` with the reason
+        "repeated in N articles of source S" (the kept paragraph, the first
+        copy, never is). So the labels do not depend on how the input is
+        split into batches or runs. A paragraph shared by a few articles of
+        different sources stays ``duplicate``.
 
         The source is ``Article.source``, else the doc_id prefix, else the
         whole corpus (see :func:`tikrar.boilerplate.source_key`). Records
@@ -972,31 +1027,30 @@ class Deduplicator:
         entry_article = np.concatenate(entry_article)
         entry_order = np.concatenate(entry_order)
         order = np.lexsort((entry_order, entry_key))
-        entry_key, entry_article = entry_key[order], entry_article[order]
-        pairs = np.stack([entry_key, entry_article], axis=1)
-        _, first_of_pair = np.unique(pairs, axis=0, return_index=True)
-        kept = np.sort(first_of_pair)
+        # In input order within each cluster: a row's verdict depends only on
+        # the articles before it and its own, so any split into batches (or
+        # runs over a saved index) gives the same labels.
         sources = self.state.article_sources
-        qualified: dict[int, str] = {}
-        current, counts = -1, None
-        keys_list = entry_key[kept].tolist()
-        articles_list = entry_article[kept].tolist()
-        for position, (cluster, owner) in enumerate(zip(keys_list, articles_list)):
+        reasons: dict[int, str] = {}
+        current = owner_before = -1
+        counts: dict = {}
+        for cluster, owner, position in zip(entry_key[order].tolist(), entry_article[order].tolist(),
+                                            entry_order[order].tolist()):
             if cluster != current:
-                current = cluster
+                current, owner_before = cluster, -1
                 counts = self.state.cluster_counts(cluster)
-            source = sources[owner]
-            counts[source] = counts.get(source, 0) + 1
-            if position + 1 == len(keys_list) or keys_list[position + 1] != cluster:
+            if owner != owner_before:
+                owner_before = owner
+                source = sources[owner]
+                counts[source] = counts.get(source, 0) + 1
+            if position >= 0:
                 reason = _furniture_reason(counts, config)
                 if reason is not None:
-                    qualified[cluster] = reason
-        if not qualified:
+                    reasons[position] = reason
+        if not reasons:
             return records
         records = list(records)
-        chosen = np.array(sorted(qualified), dtype=np.int64)
-        for position in rows[np.isin(key[rows], chosen)].tolist():
-            reason = qualified[int(key[position])]
+        for position, reason in reasons.items():
             records[position] = records[position]._replace(label=LABEL_BOILERPLATE, reason=reason)
         return records
 

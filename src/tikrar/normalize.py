@@ -147,6 +147,10 @@ PRESENTATION_RANGES = ((0xFB50, 0xFDFF), (0xFE70, 0xFEFF))
 TABLE_LIMIT = 0x30000
 
 
+#: Raised whenever a change makes the normalizer give other output for the
+#: same text and settings: indexes saved by another version are refused.
+NORMALIZER_VERSION = 1
+
 @dataclass(frozen=True)
 class NormalizeConfig:
     """Switches of the normalizer; each step can be turned off on its own.

@@ -1,0 +1,564 @@
+"""The on-disk index: an :class:`~tikrar.state.IndexState` in a directory.
+
+Layout of ``DIR``::
+
+    manifest.json        format, version, settings, and the list of segments
+    seg-000001/*.npy     arrays of the paragraphs and articles one save added
+    seg-000002/...       (and the articles removed since the save before)
+    lock                 held (flock) by the one process that may write
+
+Why a directory of ``.npy`` arrays: the state *is* a set of flat arrays, so
+a save writes them as they are (no encoding, no server, no SQL per row) and
+an open reads them at disk speed. Loading uses ``numpy.load`` with
+``allow_pickle=False`` and JSON: nothing is ever unpickled.
+
+Why segments: every array of the state only grows (paragraphs and articles
+get increasing ids), so a save writes only what was added since the last
+one, in a new segment: its cost follows the change, not the history. Once
+there are :data:`MAX_SEGMENTS` segments, a save writes one segment holding
+everything instead (compaction), so opening never reads many small files.
+
+Crash safety: a save writes its segment under a temporary name, fsyncs it,
+renames it, then replaces ``manifest.json`` atomically (write, fsync,
+``os.replace``). The manifest names the segments that make the index; a
+segment it does not name is debris of an interrupted save, removed by the
+next writer. So a process killed at any moment leaves the index as of the
+last completed save. Each file's size and CRC-32 are in the manifest: a
+truncated or altered file is refused with an error naming it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import errno
+import json
+import os
+import shutil
+import zlib
+from pathlib import Path
+from typing import Any, Optional
+
+import numpy as np
+
+from . import __version__
+from .boilerplate import Rule
+from .config import LSHConfig, MinHashConfig, ShingleConfig
+from .errors import ConfigError, TikrarError
+from .normalize import NORMALIZER_VERSION, NormalizeConfig
+from .state import Column, IndexState, signals_deferred
+
+FORMAT = "tikrar-index"
+#: Version of the directory format; a change that older code cannot read
+#: raises it.
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+LOCK = "lock"
+#: A save writes everything in one segment once there are this many.
+MAX_SEGMENTS = 8
+#: MinHash scheme of the signatures (see tikrar.minhash).
+SCHEME = "affine32"
+
+
+class IndexFileError(TikrarError):
+    """An index directory that cannot be opened or written, and why."""
+
+
+class IndexLockedError(IndexFileError):
+    """Another process holds the index open for writing."""
+
+
+# -- settings ------------------------------------------------------------------
+
+def config_to_dict(config) -> dict:
+    """A :class:`~tikrar.DedupConfig` as JSON-ready data.
+
+    >>> from tikrar import DedupConfig
+    >>> config_to_dict(DedupConfig())["shingle"]
+    {'kind': 'word', 'size': 3}
+    """
+    data: dict[str, Any] = {}
+    for f in dataclasses.fields(config):
+        value = getattr(config, f.name)
+        if f.name == "rules":
+            value = None if value is None else [rule.to_dict() for rule in value]
+        elif dataclasses.is_dataclass(value):
+            value = dataclasses.asdict(value)
+        data[f.name] = value
+    return data
+
+
+def config_from_dict(data: dict):
+    """The :class:`~tikrar.DedupConfig` that :func:`config_to_dict` gave."""
+    from .dedup import DedupConfig
+
+    try:
+        values = dict(data)
+        values["normalize"] = NormalizeConfig(**values["normalize"])
+        values["shingle"] = ShingleConfig(**values["shingle"])
+        values["minhash"] = MinHashConfig(**values["minhash"])
+        values["lsh"] = LSHConfig(**values["lsh"])
+        if values.get("rules") is not None:
+            values["rules"] = tuple(Rule(**rule) for rule in values["rules"])
+        return DedupConfig(**values)
+    except (TypeError, KeyError, ValueError) as err:
+        raise IndexFileError(f"the index's settings cannot be read: {err}") from None
+
+
+def signature(config) -> dict:
+    """What makes the stored sketches and indexes comparable with new ones:
+    opening an index with any of these changed is an error."""
+    data = config_to_dict(config)
+    bands, rows = config.bands_rows
+    return {
+        "normalize": data["normalize"],
+        "normalizer_version": NORMALIZER_VERSION,
+        "shingle": data["shingle"],
+        "num_perm": config.minhash.num_perm,
+        "seed": config.minhash.seed,
+        "scheme": SCHEME,
+        "bands": bands,
+        "rows": rows,
+        "short_words": config.short_words,
+        "fingerprint_window": config.fingerprint_window,
+        "reused_passages": config.min_reuse_words is not None,
+        "boilerplate": config.boilerplate,
+        "rules": [rule.to_dict() for rule in config.active_rules],
+        "source_separators": config.source_separators,
+    }
+
+
+def _mismatch(stored: dict, wanted: dict) -> Optional[str]:
+    for name in stored.keys() | wanted.keys():
+        if stored.get(name) != wanted.get(name):
+            if name == "rules":
+                have = {r["name"] for r in stored.get(name) or []}
+                want = {r["name"] for r in wanted.get(name) or []}
+                detail = f"rules differ (index only: {sorted(have - want)}, this run only: {sorted(want - have)})"
+                if have == want:
+                    detail = "rules of the same names differ in their patterns or options"
+                return detail
+            return f"{name} is {stored.get(name)!r} in the index, {wanted.get(name)!r} in this run"
+    return None
+
+
+# -- files ---------------------------------------------------------------------
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _write_array(directory: Path, name: str, array: np.ndarray) -> dict:
+    path = directory / f"{name}.npy"
+    array = np.ascontiguousarray(array)
+    with open(path, "wb") as out:
+        np.save(out, array, allow_pickle=False)
+        out.flush()
+        os.fsync(out.fileno())
+    return {"bytes": path.stat().st_size, "crc32": _crc32(path)}
+
+
+def _crc32(path: Path) -> int:
+    crc = 0
+    with open(path, "rb") as stream:
+        while True:
+            chunk = stream.read(1 << 22)
+            if not chunk:
+                return crc
+            crc = zlib.crc32(chunk, crc)
+
+
+def _read_array(directory: Path, name: str, expected: dict, dtype, ndim: int = 1) -> np.ndarray:
+    path = directory / f"{name}.npy"
+    where = f"{path}"
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise IndexFileError(f"index file {where} is missing") from None
+    if size != expected.get("bytes") or _crc32(path) != expected.get("crc32"):
+        raise IndexFileError(f"index file {where} is damaged (its size or checksum is not the one saved)")
+    try:
+        array = np.load(path, allow_pickle=False)
+    except ValueError as err:
+        raise IndexFileError(f"index file {where} is not a plain array: {err}") from None
+    except OSError as err:
+        raise IndexFileError(f"index file {where} cannot be read: {err}") from None
+    if array.dtype != np.dtype(dtype) or array.ndim != ndim:
+        raise IndexFileError(f"index file {where} holds {array.dtype} of {array.ndim} dims, expected {np.dtype(dtype)}")
+    return array
+
+
+def _strings(values) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Strings (or None) as one UTF-8 blob, offsets and a None mask."""
+    encoded = [b"" if v is None else v.encode("utf-8", "surrogatepass") for v in values]
+    offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
+    np.cumsum([len(e) for e in encoded], out=offsets[1:])
+    blob = np.frombuffer(b"".join(encoded), dtype=np.uint8)
+    return blob, offsets, np.array([v is None for v in values], dtype=bool)
+
+
+def _unstrings(blob: np.ndarray, offsets: np.ndarray, none: Optional[np.ndarray], where: str) -> list:
+    if len(offsets) == 0 or offsets[0] != 0 or offsets[-1] != len(blob) or (np.diff(offsets) < 0).any():
+        raise IndexFileError(f"index strings {where} have bad offsets")
+    raw = blob.tobytes()
+    bounds = offsets.tolist()
+    try:
+        out = [raw[a:b].decode("utf-8", "surrogatepass") for a, b in zip(bounds, bounds[1:])]
+    except UnicodeDecodeError:
+        raise IndexFileError(f"index strings {where} are not UTF-8") from None
+    if none is not None:
+        if len(none) != len(out):
+            raise IndexFileError(f"index strings {where} have a None mask of the wrong length")
+        out = [None if n else v for v, n in zip(out, none.tolist())]
+    return out
+
+
+# -- the store -------------------------------------------------------------------
+
+class Store:
+    """One index directory, opened for writing (holding its lock) or for
+    reading only.
+
+    >>> import tempfile
+    >>> from tikrar import Deduplicator
+    >>> path = tempfile.mkdtemp() + "/index"
+    >>> with Deduplicator.open(path) as d:
+    ...     _ = d.add([("a", "وقال المتحدث إن المحادثات ستستأنف غدا في الدوحة")])
+    ...     _ = d.save()
+    >>> with Deduplicator.open(path) as d:
+    ...     d.add([("b", "وقال المتحدث إن المحادثات ستستأنف غدا في الدوحة")])[0].duplicate_of.doc_id
+    'a'
+    """
+
+    def __init__(self, path: str | os.PathLike, writable: bool = True):
+        self.path = Path(path)
+        self.writable = writable
+        self._lock_fd: Optional[int] = None
+        self.manifest: Optional[dict] = None
+        if writable:
+            self.path.mkdir(parents=True, exist_ok=True)
+            self._take_lock()
+        elif not self.path.is_dir():
+            raise IndexFileError(f"no index at {self.path}")
+        self.manifest = self._read_manifest()
+        if writable:
+            self._sweep()
+
+    # -- lock --
+    def _take_lock(self) -> None:
+        import fcntl
+
+        fd = os.open(self.path / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as err:
+            os.close(fd)
+            if err.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+                raise IndexLockedError(
+                    f"index {self.path} is open for writing by another process; open it read-only "
+                    "(readonly=True) or wait for that process to finish") from None
+            raise
+        self._lock_fd = fd
+
+    def close(self) -> None:
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)
+            self._lock_fd = None
+
+    # -- manifest --
+    def _read_manifest(self) -> Optional[dict]:
+        path = self.path / MANIFEST
+        try:
+            raw = path.read_bytes()
+        except FileNotFoundError:
+            if any(self.path.glob("seg-*")) and not self.writable:
+                raise IndexFileError(f"index {self.path} has segments but no {MANIFEST}") from None
+            return None
+        try:
+            manifest = json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as err:
+            raise IndexFileError(f"{path} is not valid JSON: {err}") from None
+        if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+            raise IndexFileError(f"{path} is not a tikrar index manifest")
+        version = manifest.get("version")
+        if version != FORMAT_VERSION:
+            raise IndexFileError(
+                f"{path} has index format version {version!r}; this tikrar ({__version__}) reads version "
+                f"{FORMAT_VERSION}")
+        for key, kind in (("settings", dict), ("signature", dict), ("segments", list), ("paragraphs", int),
+                          ("articles", int)):
+            if not isinstance(manifest.get(key), kind):
+                raise IndexFileError(f"{path} has no valid {key!r}")
+        for segment in manifest["segments"]:
+            if (not isinstance(segment, dict) or not isinstance(segment.get("name"), str)
+                    or not segment["name"].startswith("seg-") or "/" in segment["name"]
+                    or not isinstance(segment.get("files"), dict)):
+                raise IndexFileError(f"{path} lists a malformed segment: {segment!r}")
+        return manifest
+
+    def _sweep(self) -> None:
+        """Remove what an interrupted save left: segments the manifest does
+        not name, and temporary files."""
+        named = {s["name"] for s in (self.manifest or {}).get("segments", [])}
+        for entry in self.path.iterdir():
+            stray = (entry.name.startswith("seg-") and entry.name not in named) or ".tmp" in entry.name
+            if stray:
+                if entry.is_dir():
+                    shutil.rmtree(entry, ignore_errors=True)
+                else:
+                    entry.unlink(missing_ok=True)
+
+    # -- load --
+    def check_settings(self, config) -> None:
+        """Raise ConfigError naming the first setting of ``config`` that
+        differs from the index's."""
+        if self.manifest is None:
+            return
+        problem = _mismatch(self.manifest["signature"], signature(config))
+        if problem is not None:
+            raise ConfigError(f"index {self.path} was built with other settings: {problem}")
+
+    def stored_config(self):
+        return None if self.manifest is None else config_from_dict(self.manifest["settings"])
+
+    def load(self, state: IndexState) -> None:
+        """Fill an empty state from the segments."""
+        if self.manifest is None:
+            return
+        parts = [self._load_segment(segment, state.lsh.bands) for segment in self.manifest["segments"]]
+        count = articles = 0
+        for part in parts:
+            if part["first"] != (count, articles):
+                raise IndexFileError(f"index {self.path}: segment {part['name']} does not continue the one before")
+            count, articles = part["end"]
+        if (count, articles) != (self.manifest["paragraphs"], self.manifest["articles"]):
+            raise IndexFileError(f"index {self.path}: the segments hold {count} paragraphs and {articles} articles, "
+                              f"the manifest says {self.manifest['paragraphs']} and {self.manifest['articles']}")
+        _fill(state, parts)
+        state.saved_count, state.saved_articles = state.count, state.articles
+
+    def _load_segment(self, segment: dict, bands: int) -> dict:
+        directory = self.path / segment["name"]
+        files = segment["files"]
+        where = segment["name"]
+
+        def get(name, dtype, ndim=1):
+            if name not in files:
+                raise IndexFileError(f"index segment {directory} lists no {name}")
+            return _read_array(directory, name, files[name], dtype, ndim)
+
+        part = {"name": where}
+        try:
+            part["first"] = (int(segment["paragraphs"][0]), int(segment["articles"][0]))
+            part["end"] = (int(segment["paragraphs"][1]), int(segment["articles"][1]))
+        except (KeyError, TypeError, ValueError, IndexError):
+            raise IndexFileError(f"index segment {where} has no valid paragraph and article range") from None
+        n = part["end"][0] - part["first"][0]
+        m = part["end"][1] - part["first"][1]
+        for name, dtype in (("article_of", np.int64), ("paragraph_index", np.int32), ("canonical", np.int64),
+                            ("set_sizes", np.int64), ("ordered_sizes", np.int64)):
+            part[name] = get(name, dtype)
+            if len(part[name]) != n:
+                raise IndexFileError(f"index file {directory}/{name}.npy holds {len(part[name])} values, expected {n}")
+        part["hashes"] = get("hashes", np.uint32)
+        part["ordered"] = get("ordered", np.uint32)
+        if part["set_sizes"].sum() != len(part["hashes"]) or part["ordered_sizes"].sum() != len(part["ordered"]):
+            raise IndexFileError(f"index segment {directory}: set sizes do not add up")
+        part["lsh"] = get("lsh", np.uint64, 2)
+        if part["lsh"].shape[0] != bands:
+            raise IndexFileError(f"index file {directory}/lsh.npy has {part['lsh'].shape[0]} bands, expected {bands}")
+        part["fingerprints"] = get("fingerprints", np.uint64)
+        part["text_keys"] = get("text_keys", np.uint64)
+        part["text_gids"] = get("text_gids", np.uint32)
+        if len(part["text_keys"]) != len(part["text_gids"]):
+            raise IndexFileError(f"index segment {directory}: text keys and ids differ in length")
+        part["doc_ids"] = _unstrings(get("doc_ids", np.uint8), get("doc_id_offsets", np.int64), None,
+                                     f"{where}/doc_ids")
+        part["sources"] = _unstrings(get("sources", np.uint8), get("source_offsets", np.int64),
+                                     get("source_none", np.bool_), f"{where}/sources")
+        if len(part["doc_ids"]) != m or len(part["sources"]) != m:
+            raise IndexFileError(f"index segment {directory}: {len(part['doc_ids'])} doc_ids, expected {m}")
+        part["kept_gids"] = get("kept_gids", np.int64)
+        part["kept_texts"] = _unstrings(get("kept_texts", np.uint8), get("kept_text_offsets", np.int64), None,
+                                        f"{where}/kept_texts")
+        if len(part["kept_gids"]) != len(part["kept_texts"]):
+            raise IndexFileError(f"index segment {directory}: kept texts and ids differ in length")
+        part["cluster_gids"] = get("cluster_gids", np.int64)
+        part["cluster_offsets"] = get("cluster_offsets", np.int64)
+        part["cluster_counts"] = get("cluster_counts", np.int64)
+        part["cluster_sources"] = _unstrings(
+            get("cluster_source_names", np.uint8), get("cluster_source_offsets", np.int64),
+            get("cluster_source_none", np.bool_), f"{where}/cluster_sources")
+        if (len(part["cluster_offsets"]) != len(part["cluster_gids"]) + 1
+                or part["cluster_offsets"][-1] != len(part["cluster_counts"])
+                or len(part["cluster_sources"]) != len(part["cluster_counts"])):
+            raise IndexFileError(f"index segment {directory}: cluster counts do not add up")
+        part["removed"] = get("removed", np.int64)
+        return part
+
+    # -- save --
+    def save(self, state: IndexState, config) -> dict:
+        """Write what changed since the last save (or everything, when
+        compacting); returns what was written."""
+        if not self.writable:
+            raise IndexFileError(f"index {self.path} is open read-only")
+        segments = list((self.manifest or {}).get("segments", []))
+        nothing_new = (state.count == state.saved_count and state.articles == state.saved_articles
+                       and not state.removed_since_save and not state.dirty_clusters)
+        if nothing_new and self.manifest is not None:
+            return {"segments": len(segments), "bytes": 0, "compacted": False}
+        compact = len(segments) + 1 > MAX_SEGMENTS
+        first = (0, 0) if compact else (state.saved_count, state.saved_articles)
+        number = 1 + max([int(s["name"][4:]) for s in segments] or [0])
+        name = f"seg-{number:06d}"
+        temporary = self.path / f"{name}.tmp"
+        shutil.rmtree(temporary, ignore_errors=True)
+        temporary.mkdir()
+        files = {key: _write_array(temporary, key, array)
+                 for key, array in _segment_arrays(state, first, compact).items()}
+        _fsync_dir(temporary)
+        os.rename(temporary, self.path / name)
+        _fsync_dir(self.path)
+        entry = {"name": name, "paragraphs": [first[0], state.count], "articles": [first[1], state.articles],
+                 "files": files}
+        old = segments
+        segments = [entry] if compact else segments + [entry]
+        manifest = {
+            "format": FORMAT,
+            "version": FORMAT_VERSION,
+            "tikrar": __version__,
+            "paragraphs": state.count,
+            "articles": state.articles,
+            "settings": config_to_dict(config),
+            "signature": signature(config),
+            "segments": segments,
+        }
+        self._write_manifest(manifest)
+        with signals_deferred():
+            self.manifest = manifest
+            state.saved_count, state.saved_articles = state.count, state.articles
+            state.removed_since_save.clear()
+            state.dirty_clusters.clear()
+        if compact:
+            for segment in old:
+                shutil.rmtree(self.path / segment["name"], ignore_errors=True)
+        return {"segments": len(segments), "bytes": sum(f["bytes"] for f in files.values()), "compacted": compact}
+
+    def _write_manifest(self, manifest: dict) -> None:
+        temporary = self.path / f"{MANIFEST}.tmp"
+        with open(temporary, "w", encoding="utf-8") as out:
+            json.dump(manifest, out, ensure_ascii=False, indent=1)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, self.path / MANIFEST)
+        _fsync_dir(self.path)
+
+
+def _segment_arrays(state: IndexState, first: tuple[int, int], everything: bool) -> dict[str, np.ndarray]:
+    """The arrays of one segment: paragraphs from gid ``first[0]`` and
+    articles from ordinal ``first[1]`` on."""
+    a, m0 = first
+    b = state.count
+    low = np.uint64(0xFFFFFFFF)
+    out: dict[str, np.ndarray] = {}
+    for name in ("article_of", "paragraph_index", "canonical"):
+        out[name] = getattr(state, name).values[a:b]
+    set_offsets, ordered_offsets = state.set_offsets.values, state.ordered_offsets.values
+    out["set_sizes"] = np.diff(set_offsets[a : b + 1])
+    out["hashes"] = state.hashes.values[set_offsets[a] : set_offsets[b]]
+    out["ordered_sizes"] = np.diff(ordered_offsets[a : b + 1])
+    out["ordered"] = state.ordered.values[ordered_offsets[a] : ordered_offsets[b]]
+    members = state.lsh.members[:, : len(state.lsh)]
+    # Each band is sorted by its own key: pick the new members band by band.
+    out["lsh"] = np.stack([row[(row & low) >= np.uint64(a)] for row in members]) if a else members
+    postings = state.fingerprints.postings
+    out["fingerprints"] = postings[(postings & low) >= np.uint64(a)] if a else postings
+    table = state.first_by_text
+    keys, values = table._keys[: table._size], table._values[: table._size]
+    chosen = values >= a
+    out["text_keys"], out["text_gids"] = keys[chosen], values[chosen]
+    out["doc_ids"], out["doc_id_offsets"], _ = _strings(state.doc_ids[m0:])
+    out["sources"], out["source_offsets"], out["source_none"] = _strings(state.article_sources[m0:])
+    kept = sorted(g for g in state.kept_texts if g >= a)
+    out["kept_gids"] = np.asarray(kept, dtype=np.int64)
+    out["kept_texts"], out["kept_text_offsets"], _ = _strings([state.kept_texts[g] for g in kept])
+    clusters = sorted(state.cluster_sources if everything else
+                      (state.dirty_clusters | {g for g in state.cluster_sources if g >= a}))
+    names, counts, offsets = [], [], [0]
+    for cluster in clusters:
+        for source, count in (state.cluster_sources.get(cluster) or {}).items():
+            names.append(source)
+            counts.append(count)
+        offsets.append(len(counts))
+    out["cluster_gids"] = np.asarray(clusters, dtype=np.int64)
+    out["cluster_offsets"] = np.asarray(offsets, dtype=np.int64)
+    out["cluster_counts"] = np.asarray(counts, dtype=np.int64)
+    out["cluster_source_names"], out["cluster_source_offsets"], out["cluster_source_none"] = _strings(names)
+    removed = state.removed if everything else state.removed_since_save
+    out["removed"] = np.asarray(sorted(removed), dtype=np.int64)
+    return out
+
+
+def _fill(state: IndexState, parts: list[dict]) -> None:
+    """Put the loaded segments into an empty state, then apply removals."""
+    if not parts:
+        return
+    cat = np.concatenate
+    state.article_of = Column(np.int64, cat([p["article_of"] for p in parts]))
+    state.paragraph_index = Column(np.int32, cat([p["paragraph_index"] for p in parts]))
+    state.canonical = Column(np.int64, cat([p["canonical"] for p in parts]))
+    n = state.article_of.size
+    set_offsets = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(cat([p["set_sizes"] for p in parts]), out=set_offsets[1:])
+    state.set_offsets = Column(np.int64, set_offsets)
+    state.hashes = Column(np.uint32, cat([p["hashes"] for p in parts]))
+    ordered_offsets = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(cat([p["ordered_sizes"] for p in parts]), out=ordered_offsets[1:])
+    state.ordered_offsets = Column(np.int64, ordered_offsets)
+    state.ordered = Column(np.uint32, cat([p["ordered"] for p in parts]))
+    for p in parts:
+        state.doc_ids.extend(p["doc_ids"])
+        state.article_sources.extend(p["sources"])
+        state.kept_texts.update(zip(p["kept_gids"].tolist(), p["kept_texts"]))
+        counts, offsets, sources = p["cluster_counts"].tolist(), p["cluster_offsets"].tolist(), p["cluster_sources"]
+        for k, cluster in enumerate(p["cluster_gids"].tolist()):
+            entries = dict(zip(sources[offsets[k] : offsets[k + 1]], counts[offsets[k] : offsets[k + 1]]))
+            if entries:
+                state.cluster_sources[cluster] = entries
+            else:
+                state.cluster_sources.pop(cluster, None)
+    m = len(state.doc_ids)
+    if n and (state.article_of.values.min() < 0 or state.article_of.values.max() >= m):
+        raise IndexFileError("index: a paragraph names an article that is not there")
+    if n and (state.canonical.values.min() < 0 or state.canonical.values.max() >= n):
+        raise IndexFileError("index: a paragraph names a kept paragraph that is not there")
+    low = np.uint64(0xFFFFFFFF)
+    members = cat([p["lsh"] for p in parts], axis=1)
+    if members.shape[1] and int((members & low).max()) >= n:
+        raise IndexFileError("index: an LSH entry names a paragraph that is not there")
+    members.sort(axis=1)
+    lsh = state.lsh
+    lsh._members, lsh._size = members, members.shape[1]
+    lsh._last_id = int((members[0] & low).max()) if lsh._size else -1
+    postings = np.sort(cat([p["fingerprints"] for p in parts]))
+    if len(postings) and int((postings & low).max()) >= n:
+        raise IndexFileError("index: a fingerprint entry names a paragraph that is not there")
+    state.fingerprints._postings, state.fingerprints._size = postings, len(postings)
+    keys = cat([p["text_keys"] for p in parts])
+    values = cat([p["text_gids"] for p in parts])
+    order = np.argsort(keys, kind="stable")
+    keys, values = keys[order], values[order]
+    if len(keys) and ((np.diff(keys) == 0).any() or int(values.max()) >= n):
+        raise IndexFileError("index: the text keys repeat or name a paragraph that is not there")
+    table = state.first_by_text
+    table._keys, table._values, table._size = keys, values, len(keys)
+    removed = sorted(set(cat([p["removed"] for p in parts]).tolist()))
+    if removed and (removed[0] < 0 or removed[-1] >= m):
+        raise IndexFileError("index: a removed article is not there")
+    if removed:
+        state.remove_articles(removed)
+        state.removed_since_save.clear()
+        state.dirty_clusters.clear()
