@@ -315,7 +315,7 @@ class ReferenceDeduplicator(Deduplicator):
                 continue  # already boilerplate, or nothing left to compare
             members.setdefault(key, []).append(position)
 
-        qualified: dict[tuple[str, int], str] = {}
+        relabelled: dict[int, str] = {}
         for key in has_repeat:
             positions = members[key]
             counts = self._r_cluster_sources.get(key)
@@ -335,14 +335,13 @@ class ReferenceDeduplicator(Deduplicator):
                 if article_of[position] not in counted:
                     counted.add(article_of[position])
                     counts[sources[position]] = counts.get(sources[position], 0) + 1
-            reason = _furniture_reason(counts, config)
-            if reason is not None:
-                qualified[key] = reason
+                reason = _furniture_reason(counts, config)
+                if reason is not None:
+                    relabelled[position] = reason
 
-        if not qualified:
+        if not relabelled:
             return records
         records = list(records)
-        for key, reason in qualified.items():
-            for position in members[key]:
-                records[position] = records[position]._replace(label=LABEL_BOILERPLATE, reason=reason)
+        for position, reason in relabelled.items():
+            records[position] = records[position]._replace(label=LABEL_BOILERPLATE, reason=reason)
         return records

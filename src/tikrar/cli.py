@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections import Counter
 from typing import Optional, Sequence
 
 from . import __version__
 from .boilerplate import default_rules, load_rules
 from .dedup import Deduplicator
 from .errors import TikrarError
-from .io import read_paths, write_clean
+from .io import CleanWriter, JsonlWriter, atomic_output, install_termination_cleanup, iter_batches, read_paths
 from .normalize import PRESETS, normalize
 
 EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130
+DEFAULT_BATCH_ARTICLES = 10_000
 
 DEDUP_EPILOG = """\
 input:
@@ -122,9 +125,29 @@ def _build_parser() -> argparse.ArgumentParser:
     run.add_argument("--clean", metavar="DIR", help="also write each article without its duplicate and boilerplate paragraphs")
     run.add_argument("--clean-reused", action="store_true",
                      help="with --clean, also cut the reused passages out of the paragraphs that are kept")
+    run.add_argument("--index", metavar="DIR",
+                     help="an index directory: flag the input against every article it holds, then save the "
+                          "input into it (created if missing; its settings are the defaults)")
+    run.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_ARTICLES, metavar="N",
+                     help=f"articles read and labelled at a time (default {DEFAULT_BATCH_ARTICLES}); "
+                          "memory follows the batch and the index, not the input")
+    run.add_argument("--duplicate-ids", choices=["error", "skip", "replace"], default=None,
+                     help="an article whose doc_id was already added: stop (error, the default), skip it, or "
+                          "replace the earlier one")
     run.add_argument("--skip-bad", action="store_true",
                      help="report unreadable records on stderr and go on, instead of stopping with exit status 2")
     run.add_argument("-q", "--quiet", action="store_true", help="print no summary")
+
+    remove = commands.add_parser(
+        "remove",
+        help="remove articles from an index directory",
+        description="Remove articles from an index so that nothing later matches them. Prints the doc_ids of "
+        "the articles that held a duplicate of a removed paragraph (their records named it): run them "
+        "through `tikrar dedup --index DIR --duplicate-ids replace` to relabel them.",
+    )
+    remove.add_argument("ids", nargs="*", metavar="DOC_ID", help="doc_ids to remove")
+    remove.add_argument("--index", required=True, metavar="DIR", help="the index directory")
+    remove.add_argument("--ids-from", metavar="FILE", help="also remove the doc_ids listed in FILE, one per line")
 
     norm = commands.add_parser(
         "normalize",
@@ -168,32 +191,71 @@ def _dedup_options(args: argparse.Namespace) -> dict:
 
 
 def _run_dedup(args: argparse.Namespace) -> int:
-    deduplicator = Deduplicator(**_dedup_options(args))
+    if args.batch_size < 1:
+        raise TikrarError(f"--batch-size must be a positive number of articles, got {args.batch_size}")
+    options = _dedup_options(args)
+    if args.duplicate_ids is not None:
+        options["duplicate_ids"] = args.duplicate_ids
+    deduplicator = Deduplicator.open(args.index, **options) if args.index else Deduplicator(**options)
     skipped = []
 
     def note(err):
         skipped.append(err)
         print(f"tikrar: skipped {err}", file=sys.stderr)
 
+    on_error = "skip" if args.skip_bad else "raise"
     articles = read_paths(
         args.paths,
         id_field=args.id_field,
         text_field=args.text_field,
-        errors="skip" if args.skip_bad else "raise",
+        errors=on_error,
         on_skip=note,
     )
-    report = deduplicator.add(list(articles))
-    report.to_jsonl(args.output)
-    if args.clean:
-        write_clean(report.cleaned(drop_reused=args.clean_reused), args.clean)
+    totals: Counter = Counter()
+    try:
+        # The output appears whole or not at all; the index is saved after it,
+        # so a run killed in between is simply run again.
+        with install_termination_cleanup(), atomic_output(args.output) as out:
+            writer = JsonlWriter(out)
+            clean = CleanWriter(args.clean) if args.clean else None
+            for batch in iter_batches(articles, args.batch_size):
+                report = deduplicator.add(batch, on_error=on_error)
+                for item in report.skipped:
+                    note(f"{item.location}: {item.problem}")
+                writer.write_all(report)
+                totals.update(report.counts)
+                if clean is not None:
+                    clean.write(report.cleaned(drop_reused=args.clean_reused))
+            if clean is not None:
+                clean.close()
+        if args.index:
+            deduplicator.save()
+    finally:
+        deduplicator.close()
     if not args.quiet:
-        c = report.counts
+        c = totals
         print(
             f"tikrar: {c['articles']} articles, {c['paragraphs']} paragraphs: {c['unique']} unique, "
             f"{c['duplicate']} duplicate ({c['within']} within, {c['across']} across), "
             f"{c['boilerplate']} boilerplate; {len(skipped)} records skipped -> {args.output}",
             file=sys.stderr,
         )
+    return 0
+
+
+def _run_remove(args: argparse.Namespace) -> int:
+    ids = list(args.ids)
+    if args.ids_from:
+        with open(args.ids_from, encoding="utf-8") as stream:
+            ids.extend(line.rstrip("\n") for line in stream if line.strip())
+    with Deduplicator.open(args.index) as deduplicator:
+        known = [doc_id for doc_id in ids if deduplicator.state.ordinal_of(doc_id) is not None]
+        dependents = deduplicator.remove(ids)
+        deduplicator.save()
+    for doc_id in dependents:
+        print(doc_id)
+    print(f"tikrar: removed {len(known)} of {len(ids)} articles from {args.index}; "
+          f"{len(dependents)} articles held a duplicate of a removed paragraph (listed on stdout)", file=sys.stderr)
     return 0
 
 
@@ -220,7 +282,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if args.command is None:
         parser.print_help()
         return EXIT_BAD_INPUT
-    handlers = {"dedup": _run_dedup, "normalize": _run_normalize, "rules": _run_rules}
+    handlers = {"dedup": _run_dedup, "remove": _run_remove, "normalize": _run_normalize, "rules": _run_rules}
     try:
         return handlers[args.command](args)
     except TikrarError as err:
@@ -229,6 +291,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except OSError as err:
         print(f"tikrar: error: {err.filename or ''}: {err.strerror}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("tikrar: interrupted; the output and the index are as they were before this run", file=sys.stderr)
+        return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":

@@ -574,28 +574,53 @@ def write_clean(cleaned: dict[str, str], directory: str | Path, *, durable: bool
     >>> open(os.path.join(d, "n1.txt"), encoding="utf-8").read()
     'فقرة\\n'
     """
-    directory = Path(directory)
-    names: dict[str, str] = {}
-    folded: dict[str, str] = {}
-    for doc_id in cleaned:
-        name = clean_file_name(doc_id)
-        key = unicodedata.normalize("NFC", name).casefold()
-        other = folded.setdefault(key, doc_id)
-        if other != doc_id:
-            # Only two ids whose hashes share 64 bits get here; better to stop
-            # than to let one article overwrite the other.
-            raise ValueError(f"doc_ids {other!r} and {doc_id!r} map to the same file name {name!r}")
-        names[doc_id] = name
-    directory.mkdir(parents=True, exist_ok=True)
-    for doc_id, text in cleaned.items():
-        if _SURROGATES.search(text):
-            text = _SURROGATES.sub("\ufffd", text)
-        with atomic_output(directory / names[doc_id], fsync=durable, sync_directory=False) as out:
-            out.write(text + ("\n" if text else ""))
-    with atomic_output(directory / CLEAN_INDEX, newline="\n", sync_directory=False) as out:
-        index = JsonlWriter(out)
-        for doc_id, name in names.items():
-            index.write_dict({"file": name, "doc_id": doc_id})
-    # One directory sync for all the renames above.
-    _fsync_directory(directory)
+    writer = CleanWriter(directory, durable=durable)
+    writer.write(cleaned)
+    writer.close()
     return len(cleaned)
+
+
+class CleanWriter:
+    """:func:`write_clean` over several batches of cleaned articles: each
+    :meth:`write` writes its articles' files, :meth:`close` the
+    ``index.jsonl`` of all of them.
+
+    >>> import tempfile, os
+    >>> d = tempfile.mkdtemp(); w = CleanWriter(d)
+    >>> w.write({"a": "نص"}); w.write({"b": ""}); w.close()
+    >>> open(os.path.join(d, "index.jsonl"), encoding="utf-8").read().count("doc_id")
+    2
+    """
+
+    def __init__(self, directory: str | Path, *, durable: bool = True):
+        self.directory = Path(directory)
+        self.durable = durable
+        self.names: dict[str, str] = {}
+        self._folded: dict[str, str] = {}
+
+    def write(self, cleaned: dict[str, str]) -> None:
+        names = {}
+        for doc_id in cleaned:
+            name = clean_file_name(doc_id)
+            key = unicodedata.normalize("NFC", name).casefold()
+            other = self._folded.setdefault(key, doc_id)
+            if other != doc_id:
+                # Only two ids whose hashes share 64 bits get here; better to stop
+                # than to let one article overwrite the other.
+                raise ValueError(f"doc_ids {other!r} and {doc_id!r} map to the same file name {name!r}")
+            names[doc_id] = name
+        self.directory.mkdir(parents=True, exist_ok=True)
+        for doc_id, text in cleaned.items():
+            if _SURROGATES.search(text):
+                text = _SURROGATES.sub("\ufffd", text)
+            with atomic_output(self.directory / names[doc_id], fsync=self.durable, sync_directory=False) as out:
+                out.write(text + ("\n" if text else ""))
+        self.names.update(names)
+
+    def close(self) -> None:
+        with atomic_output(self.directory / CLEAN_INDEX, newline="\n", sync_directory=False) as out:
+            index = JsonlWriter(out)
+            for doc_id, name in self.names.items():
+                index.write_dict({"file": name, "doc_id": doc_id})
+        # One directory sync for all the renames above.
+        _fsync_directory(self.directory)

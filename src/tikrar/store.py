@@ -128,17 +128,22 @@ def signature(config) -> dict:
 
 
 def _mismatch(stored: dict, wanted: dict) -> Optional[str]:
-    for name in stored.keys() | wanted.keys():
-        if stored.get(name) != wanted.get(name):
-            if name == "rules":
-                have = {r["name"] for r in stored.get(name) or []}
-                want = {r["name"] for r in wanted.get(name) or []}
-                detail = f"rules differ (index only: {sorted(have - want)}, this run only: {sorted(want - have)})"
-                if have == want:
-                    detail = "rules of the same names differ in their patterns or options"
-                return detail
-            return f"{name} is {stored.get(name)!r} in the index, {wanted.get(name)!r} in this run"
-    return None
+    """Every setting that differs, in a fixed order, or None."""
+    problems = []
+    for name in list(stored) + [n for n in wanted if n not in stored]:
+        if stored.get(name) == wanted.get(name):
+            continue
+        if name == "rules":
+            have = {r["name"] for r in stored.get(name) or []}
+            want = {r["name"] for r in wanted.get(name) or []}
+            if have == want:
+                problems.append("rules of the same names differ in their patterns or options")
+            else:
+                problems.append(f"rules differ (index only: {sorted(have - want)}, "
+                                f"this run only: {sorted(want - have)})")
+        else:
+            problems.append(f"{name} is {stored.get(name)!r} in the index, {wanted.get(name)!r} in this run")
+    return "; ".join(problems) or None
 
 
 # -- files ---------------------------------------------------------------------
