@@ -7,20 +7,55 @@
 
 from .boilerplate import Rule, default_rules, load_rules
 from .config import LSHConfig, MinHashConfig, ShingleConfig
-from .dedup import DedupConfig, Deduplicator, dedup
 from .errors import ConfigError, InputError, MissingDependencyError, TikrarError
-from .minhash import signatures, to_datasketch_minhash, to_lean_minhashes
-from .normalize import DEDUP, LIGHT, RULES, NormalizeConfig, normalize, normalize_batch, normalize_with_offsets
+from .normalize import DEDUP, LIGHT, NormalizeConfig, RULES, normalize, normalize_batch, normalize_with_offsets
 from .report import Cluster, Report
 from .segment import segment
-from .shingle import shingle_hash, shingle_sets, shingles
 from .types import Article, Paragraph, ParagraphRef, Record, Reuse
 
+# The names below are imported on first use (PEP 562), so ``import tikrar``
+# does not load the compiled kernels (numba, about a second): they load when
+# something needs them.
+_LAZY = {
+    "DedupConfig": "dedup",
+    "Deduplicator": "dedup",
+    "IndexFileError": "store",
+    "IndexLockedError": "store",
+    "IndexState": "state",
+    "dedup": "dedup",
+    "shingle_hash": "shingle",
+    "shingle_sets": "shingle",
+    "shingles": "shingle",
+    "signatures": "minhash",
+    "to_datasketch_minhash": "minhash",
+    "to_lean_minhashes": "minhash",
+}
+
 __version__ = "0.1.0"
+
+
+
+def __getattr__(name: str):
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'tikrar' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __all__ = [
     "Article",
     "Cluster",
+    "IndexFileError",
+    "IndexLockedError",
+    "IndexState",
     "ConfigError",
     "DEDUP",
     "DedupConfig",

@@ -50,8 +50,14 @@ labels (keep-first): a paragraph is a duplicate only of an earlier paragraph
   holds a kept paragraph plus new text stays unique and lists the passage in
   "reused"; --clean keeps it whole (--clean-reused cuts the passages out).
 
+index (--index DIR): the input is flagged against every article the index
+  directory holds, then saved into it, so day-by-day runs give the records of
+  one run over all days. `tikrar remove --index DIR ID...` takes articles out.
+  Output is written to a temporary file and renamed into place at the end:
+  after an error or Ctrl-C the previous output is intact.
+
 exit status: 0 on success; 2 on bad input or options, with a one-line message
-naming the file and line.
+naming the file and line; 130 when interrupted.
 
 example:
   tikrar dedup examples/articles -o out.jsonl --clean cleaned/
