@@ -13,7 +13,9 @@ import dataclasses
 import gc
 import hashlib
 import re
+import sys
 import threading
+import types
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from itertools import repeat
@@ -98,30 +100,55 @@ class DedupConfig:
     duplicate_ids: str = "error"
 
     def __post_init__(self) -> None:
-        self.policy  # validates threshold and containment
+        """Check every field's type and range; a wrong one is a
+        :class:`ConfigError` naming the field and the value (bools are not
+        counts, strings are not numbers). ``rules`` may be any iterable of
+        :class:`~tikrar.Rule` and is kept as a tuple.
+
+        >>> DedupConfig(boilerplate="no")
+        Traceback (most recent call last):
+        ...
+        tikrar.errors.ConfigError: boilerplate must be True or False, got 'no'
+        """
+        from .config import MAX_COUNT, check_flag, is_integer, is_number, items_of
+
+        for name in ("threshold", "containment", "min_source_share"):
+            value = getattr(self, name)
+            if value is None and name == "containment":
+                continue
+            if not is_number(value) or not 0 < value <= 1:
+                raise ConfigError(f"{name} must be a number in (0, 1], got {value!r}")
+        for name, kind in (("normalize", NormalizeConfig), ("shingle", ShingleConfig), ("minhash", MinHashConfig),
+                           ("lsh", LSHConfig)):
+            value = getattr(self, name)
+            if not isinstance(value, kind):
+                raise ConfigError(f"{name} must be a {kind.__name__}, got {value!r}")
+        check_flag("boilerplate", self.boilerplate)
+        check_flag("corpus_boilerplate", self.corpus_boilerplate)
+        if self.rules is not None:
+            object.__setattr__(self, "rules", items_of("rules", self.rules, bp.Rule, "a list of tikrar.Rule"))
+        self.policy  # threshold and containment, checked above
         if self.min_reuse_words is not None and (
-            not isinstance(self.min_reuse_words, int) or isinstance(self.min_reuse_words, bool)
-            or self.min_reuse_words < self.shingle.size
+            not is_integer(self.min_reuse_words) or not self.shingle.size <= self.min_reuse_words <= MAX_COUNT
         ):
             raise ConfigError(
                 f"min_reuse_words must be None or an integer >= the shingle size ({self.shingle.size}), "
                 f"got {self.min_reuse_words!r}"
             )
-        if self.duplicate_ids not in DUPLICATE_ID_POLICIES:
+        if not isinstance(self.duplicate_ids, str) or self.duplicate_ids not in DUPLICATE_ID_POLICIES:
             raise ConfigError(f"duplicate_ids must be one of {DUPLICATE_ID_POLICIES}, got {self.duplicate_ids!r}")
         for name in ("fingerprint_window", "fingerprint_postings"):
             value = getattr(self, name)
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise ConfigError(f"{name} must be a positive integer, got {value!r}")
-        if not isinstance(self.short_words, int) or self.short_words < 0:
-            raise ConfigError(f"short_words must be a non-negative integer, got {self.short_words!r}")
-        if not isinstance(self.min_source_articles, int) or isinstance(self.min_source_articles, bool) or self.min_source_articles < 2:
+            if not is_integer(value) or not 1 <= value <= MAX_COUNT:
+                raise ConfigError(f"{name} must be a positive integer (at most {MAX_COUNT}), got {value!r}")
+        if not is_integer(self.short_words) or not 0 <= self.short_words <= MAX_COUNT:
+            raise ConfigError(f"short_words must be a non-negative integer (at most {MAX_COUNT}), "
+                              f"got {self.short_words!r}")
+        if not is_integer(self.min_source_articles) or self.min_source_articles < 2:
             raise ConfigError(
                 f"min_source_articles must be an integer >= 2 (articles of one source sharing a paragraph), "
                 f"got {self.min_source_articles!r}"
             )
-        if isinstance(self.min_source_share, bool) or not isinstance(self.min_source_share, (int, float)) or not 0 < self.min_source_share <= 1:
-            raise ConfigError(f"min_source_share must be a number in (0, 1], got {self.min_source_share!r}")
         if not isinstance(self.source_separators, str):
             raise ConfigError(f"source_separators must be a string of characters, got {self.source_separators!r}")
         if self.lsh.bands is not None and self.lsh.bands * self.lsh.rows > self.minhash.num_perm:
@@ -172,10 +199,23 @@ class DedupConfig:
         where a doc_id's source prefix ends, for articles without a source;
         or ``config`` (a whole DedupConfig).
 
+        Every value is checked for its type: a wrong one is a
+        :class:`ConfigError` naming the option and the value.
+
         >>> DedupConfig.from_options(num_perm=64, shingle="char", shingle_size=5).shingle.kind
         'char'
+        >>> DedupConfig.from_options(disable_rules="wire_end")
+        Traceback (most recent call last):
+        ...
+        tikrar.errors.ConfigError: disable_rules must be a list of rule names, got 'wire_end'
         """
-        config = options.pop("config", None) or cls()
+        from .config import items_of, is_integer
+
+        config = options.pop("config", None)
+        if config is None:
+            config = cls()
+        elif not isinstance(config, DedupConfig):
+            raise ConfigError(f"config must be a DedupConfig, got {config!r}")
         changes: dict[str, Any] = {}
         for name in ("threshold", "containment", "short_words", "boilerplate",
                      "corpus_boilerplate", "min_source_articles", "min_source_share", "source_separators",
@@ -188,7 +228,12 @@ class DedupConfig:
                 if value not in PRESETS:
                     raise ConfigError(f"normalize preset must be one of {sorted(PRESETS)}, got {value!r}")
                 value = PRESETS[value]
+            elif not isinstance(value, NormalizeConfig):
+                raise ConfigError(
+                    f"normalize must be a preset name ({', '.join(sorted(PRESETS))}) or a NormalizeConfig, got {value!r}")
             changes["normalize"] = value
+        if "shingle_size" in options and not is_integer(options["shingle_size"]):
+            raise ConfigError(f"shingle_size must be an integer from 1 to 32, got {options['shingle_size']!r}")
         if "shingle" in options or "shingle_size" in options:
             changes["shingle"] = ShingleConfig(
                 options.pop("shingle", config.shingle.kind), options.pop("shingle_size", config.shingle.size)
@@ -199,9 +244,16 @@ class DedupConfig:
             )
         if "bands" in options or "rows" in options:
             changes["lsh"] = dataclasses.replace(config.lsh, bands=options.pop("bands", None), rows=options.pop("rows", None))
-        rules = list(options.pop("rules", None) or config.active_rules)
-        rules += list(options.pop("extra_rules", None) or [])
-        disabled = set(options.pop("disable_rules", None) or [])
+        # None (or an empty list) of rules: the config's rules.
+        rules_value = options.pop("rules", None)
+        rules = list(items_of("rules", rules_value, bp.Rule, "a list of tikrar.Rule")) if rules_value is not None else []
+        rules = rules or list(config.active_rules)
+        extra = options.pop("extra_rules", None)
+        if extra is not None:
+            rules += items_of("extra_rules", extra, bp.Rule, "a list of tikrar.Rule")
+        disabled_value = options.pop("disable_rules", None)
+        disabled = set(items_of("disable_rules", disabled_value, str, "a list of rule names")
+                       if disabled_value is not None else ())
         unknown_disabled = disabled - {r.name for r in rules}
         if unknown_disabled:
             raise ConfigError(f"disable_rules names no rule: {sorted(unknown_disabled)}")
@@ -220,33 +272,79 @@ def coerce_article(item: ArticleLike, position: int) -> Article:
     with ``id``/``doc_id`` and ``text`` (and optional ``source``), or an
     Article. Raises :class:`InputError` naming the record otherwise.
 
+    ``doc_id`` is a string, or an integer (not a bool) written in decimal:
+    ``1`` and ``"1"`` are then the same doc_id, and a second article with
+    it is handled by the ``duplicate_ids`` policy. Any other id (None, a
+    float, bytes, a list ...) is an error naming ``article #position`` and
+    the type. ``text`` must be a string; ``source`` None, a string or an
+    integer. Locations and problems are ``repr``-escaped, so they print
+    safely whatever the id holds (lone surrogates, control characters).
+
     >>> coerce_article({"id": 7, "text": "نص"}, 0)
     Article(doc_id='7', text='نص', source=None)
+    >>> coerce_article((7.0, "نص"), 3)
+    Traceback (most recent call last):
+    ...
+    tikrar.errors.InputError: article #3: doc_id must be a string or an integer, got float
+    >>> coerce_article(("\\ud800", None), 4)
+    Traceback (most recent call last):
+    ...
+    tikrar.errors.InputError: article '\\ud800': text must be a string, got NoneType
     """
     if isinstance(item, Article):
-        if type(item.doc_id) is str and type(item.text) is str and (item.source is None or type(item.source) is str):
-            return item
         doc_id, text, source = item.doc_id, item.text, item.source
+        if type(doc_id) is str and type(text) is str and (source is None or type(source) is str):
+            return item
     elif isinstance(item, Mapping):
-        doc_id = item.get("id", item.get("doc_id"))
-        text, source = item.get("text"), item.get("source")
+        doc_id = item.get("id")
         if doc_id is None:
+            doc_id = item.get("doc_id")
+        text, source = item.get("text"), item.get("source")
+        if doc_id is None and "id" not in item and "doc_id" not in item:
             raise InputError(f"article #{position}", "has no 'id' (or 'doc_id') field")
     elif isinstance(item, (tuple, list)) and len(item) in (2, 3):
         doc_id, text = item[0], item[1]
         source = item[2] if len(item) == 3 else None
     else:
         raise InputError(f"article #{position}", f"expected (doc_id, text), a dict or an Article, got {type(item).__name__}")
-    if not isinstance(text, str):
-        raise InputError(f"article {doc_id!r}", f"text must be a string, got {type(text).__name__}")
+    if type(doc_id) is not str or type(text) is not str or not (source is None or type(source) is str):
+        # The slow path: check each field, and make plain strings of the
+        # accepted others (a str subclass is copied to a str; its own
+        # __str__ is not called).
+        if isinstance(doc_id, str):
+            doc_id = str.__str__(doc_id)
+        elif isinstance(doc_id, int) and not isinstance(doc_id, bool):
+            try:
+                doc_id = int.__repr__(doc_id)
+            except ValueError:  # more digits than int -> str allows
+                raise InputError(f"article #{position}",
+                                 f"doc_id is an integer of {doc_id.bit_length()} bits, too long to write "
+                                 f"in decimal") from None
+        else:
+            raise InputError(f"article #{position}",
+                             f"doc_id must be a string or an integer, got {type(doc_id).__name__}")
+        name = repr(doc_id) if len(doc_id) <= 200 else repr(doc_id[:200]) + "..."
+        if isinstance(text, str):
+            text = str.__str__(text)
+        else:
+            raise InputError(f"article {name}", f"text must be a string, got {type(text).__name__}")
+        if source is None or type(source) is str:
+            pass
+        elif isinstance(source, str):
+            source = str.__str__(source)
+        elif isinstance(source, int) and not isinstance(source, bool):
+            try:
+                source = int.__repr__(source)
+            except ValueError:
+                raise InputError(f"article {name}",
+                                 f"source is an integer of {source.bit_length()} bits, too long to write "
+                                 f"in decimal") from None
+        else:
+            raise InputError(f"article {name}", f"source must be a string or None, got {type(source).__name__}")
     # Same object as Article(...), built without the frozen dataclass's
     # per-field __setattr__ calls (this runs once per input article).
     article = _new_object(Article)
-    _set_attribute(article, "__dict__", {
-        "doc_id": doc_id if type(doc_id) is str else str(doc_id),
-        "text": text,
-        "source": source if source is None or type(source) is str else str(source),
-    })
+    _set_attribute(article, "__dict__", {"doc_id": doc_id, "text": text, "source": source})
     return article
 
 
@@ -1071,3 +1169,15 @@ def dedup(articles: Iterable[ArticleLike], **options: Any) -> Report:
 
 
 __all__ = ["DedupConfig", "Deduplicator", "dedup", "coerce_article"]
+
+
+class _CallableModule(types.ModuleType):
+    """``tikrar.dedup`` names both this module and its :func:`dedup`: the
+    package imports its names on first use, and importing this submodule
+    makes the package attribute the module, so the module forwards calls."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Report:
+        return dedup(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule

@@ -110,6 +110,11 @@ def read_jsonl(
             except json.JSONDecodeError as err:
                 handle(InputError(where, f"line is not valid JSON ({err.msg})"))
                 continue
+            except (ValueError, RecursionError) as err:
+                # Valid JSON that Python cannot hold: an integer of thousands
+                # of digits, nesting deeper than the interpreter's stack.
+                handle(InputError(where, f"line cannot be read as JSON ({type(err).__name__}: {str(err)[:80]})"))
+                continue
             if not isinstance(obj, dict):
                 handle(InputError(where, "line is not a JSON object"))
                 continue
