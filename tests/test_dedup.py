@@ -139,6 +139,9 @@ def test_removed_articles_no_longer_match_and_dependents_are_named():
     deduplicator = Deduplicator()
     deduplicator.add([("a", WIRE), ("b", WIRE), ("c", "خبر آخر تماما عن الطقس في الرياض اليوم وغدا")])
     assert deduplicator.remove(["a", "unknown"]) == ["b"]
+    numbered = Deduplicator()
+    numbered.add([(7, WIRE)])
+    assert numbered.remove([7]) == [] and numbered.state.ordinal_of("7") is None
     assert deduplicator.remove(["a"]) == []
     report = deduplicator.add([("d", WIRE)])
     assert [(r.label, r.match) for r in report] == [("unique", None)]

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import pickle
 import random
 import signal
 import subprocess
@@ -16,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tikrar import ConfigError, Deduplicator
+from tikrar import ConfigError, DedupConfig, Deduplicator
 from tikrar.cli import main
 from tikrar.store import IndexFileError, IndexLockedError
 
@@ -195,6 +194,9 @@ def test_a_manifest_that_is_not_json_is_refused(saved):
 def test_other_settings_are_a_clear_error_naming_the_mismatch(saved, options, match):
     with pytest.raises(ConfigError, match=match):
         Deduplicator.open(saved, **options)
+    with pytest.raises(ConfigError, match="num_perm is 128"):
+        Deduplicator.open(saved, config=DedupConfig.from_options(num_perm=64))
+    Deduplicator.open(saved, config=DedupConfig(), readonly=True).close()
     # Options that do not change what is stored may differ.
     Deduplicator.open(saved, threshold=0.6, containment=None, readonly=True)
 

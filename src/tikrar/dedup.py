@@ -596,7 +596,9 @@ class Deduplicator:
         store = Store(path, writable=not readonly)
         try:
             stored = store.stored_config()
-            deduplicator = cls(stored, **options) if stored is not None else cls(**options)
+            if stored is not None and options.get("config") is None:
+                options["config"] = stored
+            deduplicator = cls(**options)
             store.check_settings(deduplicator.config)
             store.load(deduplicator.state)
         except BaseException:
@@ -716,7 +718,9 @@ class Deduplicator:
         'unique'
         """
         state = self.state
-        ordinals = [o for o in (state.ordinal_of(d) for d in doc_ids) if o is not None]
+        # Ids as add() takes them: an int is its decimal string.
+        wanted = (str(d) if type(d) is int else d for d in doc_ids)
+        ordinals = [o for o in (state.ordinal_of(d) for d in wanted if isinstance(d, str)) if o is not None]
         with _run_lock:
             gids = state.remove_articles(ordinals)
         if len(gids) == 0:
