@@ -111,9 +111,7 @@ def run_one(total: int, seed: int, batch: int) -> dict:
         counts.update(r.label for r in report)
         paragraphs += len(report)
         del report, articles
-    state_mb = (dedup._index.nbytes + dedup._hashes.nbytes + dedup._set_offsets.nbytes
-                + dedup._first_by_text.nbytes + dedup._canonical.nbytes + dedup._article_of.nbytes
-                + dedup._paragraph_index.nbytes) / 2**20
+    state_mb = dedup.state.nbytes / 2**20
     return {"paragraphs": paragraphs, "seconds": seconds, "peak_rss_mb": peak_rss_mb(),
             "state_mb": state_mb, "counts": dict(counts)}
 

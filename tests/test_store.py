@@ -18,6 +18,7 @@ import pytest
 from tikrar import ConfigError, DedupConfig, Deduplicator
 from tikrar.cli import main
 from tikrar.store import IndexFileError, IndexLockedError
+from tikrar.state import IndexState
 
 from conftest import REPO, requires_saudinewsnet, saudinewsnet
 
@@ -237,7 +238,7 @@ def snapshot(deduplicator) -> dict:
         "texts": state.first_by_text._keys[: len(state.first_by_text)].tobytes(),
         "hashes": state.hashes.values.tobytes(),
         "clusters": {k: dict(v) for k, v in state.cluster_sources.items()},
-        "kept": dict(state.kept_texts),
+        "kept": state.kept_texts(np.flatnonzero(np.diff(state.text_offsets.values))),
     }
 
 
@@ -276,8 +277,9 @@ def test_sigkill_at_random_points_of_adds_and_saves_loses_nothing_committed(tmp_
     assert not any(".tmp" in n for n in names)
 
 
-@pytest.mark.parametrize("stage", ["_prepare", "_reused_passages", "_keep_texts", "_apply_corpus_boilerplate_fast"])
-def test_an_exception_inside_add_leaves_the_deduplicator_as_it_was(monkeypatch, stage):
+@pytest.mark.parametrize("owner, stage", [(Deduplicator, "_prepare"), (Deduplicator, "_reused_passages"),
+                                          (IndexState, "add_kept"), (Deduplicator, "_apply_corpus_boilerplate_fast")])
+def test_an_exception_inside_add_leaves_the_deduplicator_as_it_was(monkeypatch, owner, stage):
     corpus = articles(60, seed=5)
     clean = Deduplicator()
     clean.add(corpus[:30])
@@ -286,16 +288,16 @@ def test_an_exception_inside_add_leaves_the_deduplicator_as_it_was(monkeypatch, 
     deduplicator = Deduplicator()
     deduplicator.add(corpus[:30])
     before = snapshot(deduplicator)
-    original = getattr(Deduplicator, stage)
+    original = getattr(owner, stage)
 
     def broken(self, *args, **kwargs):
         original(self, *args, **kwargs)
         raise RuntimeError("injected")
 
-    monkeypatch.setattr(Deduplicator, stage, broken)
+    monkeypatch.setattr(owner, stage, broken)
     with pytest.raises(RuntimeError, match="injected"):
         deduplicator.add(corpus[30:])
-    monkeypatch.setattr(Deduplicator, stage, original)
+    monkeypatch.setattr(owner, stage, original)
     assert snapshot(deduplicator) == before
     assert records(deduplicator.add(corpus[30:])) == expected_after
 

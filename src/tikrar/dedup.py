@@ -939,15 +939,19 @@ class Deduplicator:
         self.state.fingerprints.insert_postings(_label.relabel_kept(fp_sorted, kept_e[e_of_entry], gid_of_e[e_of_entry]))
         del band_sorted, fp_sorted, e_of_entry
         del band_keys, fp_hashes
+        # Raw texts and text-order shingles of the kept paragraphs, for the
+        # reused passages of later paragraphs.
+        kept_texts: list = [None] * n
+        sizes[:] = 0
         if config.min_reuse_words is not None:
             kept_ordered, kept_ordered_offsets = _kernels.gather_sets(ordered, ordered_offsets, kept_at)
-            sizes[:] = 0
             sizes[e_rows[kept_e]] = np.diff(kept_ordered_offsets)
-            self.state.ordered.extend(kept_ordered)
-            self.state.ordered_offsets.extend(self.state.ordered_offsets.values[-1] + np.cumsum(sizes))
+            for k in e_rows[kept_e].tolist():
+                kept_texts[k] = batch.texts[k]
         else:
-            self.state.ordered_offsets.extend(np.full(n, self.state.ordered_offsets.values[-1]))
-        del ordered
+            kept_ordered = np.zeros(0, dtype=np.uint32)
+        self.state.add_kept(kept_texts, kept_ordered, sizes)
+        del ordered, kept_ordered, kept_texts
         reused = self._reused_passages(batch, first_id, codes, reuse_rows, reuse_ids)
         kept_hashes, kept_offsets = _kernels.gather_sets(hashes, set_offsets, kept_at)
         sizes[:] = 0
@@ -956,8 +960,6 @@ class Deduplicator:
         self.state.set_offsets.truncate(old_sets)
         self.state.hashes.extend(kept_hashes)
         self.state.set_offsets.extend(self.state.set_offsets.values[-1] + np.cumsum(sizes))
-        if config.min_reuse_words is not None:
-            self._keep_texts(batch, e_rows[kept_e], first_id)
 
         duplicate = codes == _label.DUPLICATE
         canonical = np.where(duplicate, target, gids)
@@ -1017,17 +1019,6 @@ class Deduplicator:
         )
         return hashes, set_offsets, band_keys, fp_hashes, fp_offsets, ordered, ordered_offsets
 
-    def _keep_texts(self, batch: _Batch, rows: np.ndarray, first_id: int) -> None:
-        """Remember the raw text of kept paragraphs that may be the source of
-        a reused passage in a later batch (offsets in the source need it)."""
-        for k in rows.tolist():
-            self.state.kept_texts[first_id + k] = batch.texts[k]
-
-    def _text_of(self, gid: int, batch: _Batch, first_id: int) -> str:
-        if gid >= first_id:
-            return batch.texts[gid - first_id]
-        return self.state.kept_texts[gid]
-
     def _reused_passages(self, batch: _Batch, first_id: int, codes: np.ndarray, rows: np.ndarray,
                          ids: np.ndarray) -> dict[int, tuple]:
         """Reused passages of the batch's kept paragraphs, from the candidate
@@ -1042,15 +1033,19 @@ class Deduplicator:
         pairs = pairs[inter >= reuse.min_pair_shingles(config.min_reuse_words, config.short_words, config.shingle)]
         if len(pairs) == 0:
             return {}
+        ordered, ordered_offsets = self.state.ordered_of(pairs.reshape(-1))
         segments, shares = _label.shared_segments(
-            pairs, self.state.ordered.values, self.state.ordered_offsets.values, self.state.hashes.values,
+            pairs, ordered, ordered_offsets, self.state.hashes.values,
             self.state.set_offsets.values, config.shingle.size, config.min_reuse_words, config.short_words,
             reuse.MIN_SIMILARITY)
         if len(segments) == 0:
             return {}
         involved = np.unique(pairs[segments[:, 0]])
-        spans = dict(zip(involved.tolist(), reuse.word_spans(
-            [self._text_of(gid, batch, first_id) for gid in involved.tolist()], config.normalize)))
+        earlier = involved[involved < first_id]
+        texts = dict(zip(earlier.tolist(), self.state.kept_texts(earlier)))
+        texts.update((gid, batch.texts[gid - first_id]) for gid in involved[involved >= first_id].tolist())
+        spans = dict(zip(involved.tolist(), reuse.word_spans([texts[g] for g in involved.tolist()],
+                                                             config.normalize)))
         all_article_of = self.state.article_of.values
         found: dict[int, list] = {}
         for (pair, *words), share in zip(segments.tolist(), shares.tolist()):

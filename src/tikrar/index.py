@@ -165,6 +165,52 @@ _PARALLEL_MIN_KEYS = 200_000
 MAX_ID = 2**32 - 1
 
 
+#: Spare room a growing array takes beyond what is needed (see grow_in_place).
+GROWTH = 1.125
+
+
+def room_for(size: int, capacity: int) -> int:
+    """The capacity to grow to for ``size`` items (``capacity`` held now)."""
+    return max(size, int(capacity * GROWTH), 1024)
+
+
+def grow_in_place(owner, name: str, capacity: int) -> None:
+    """Give ``owner.<name>`` (an array that owns its data) ``capacity``
+    columns along its last axis, the held ones unchanged.
+
+    A large block is grown by ``realloc``, which remaps its pages instead of
+    copying them: the old and the new array never both sit in memory, so a
+    state of G gigabytes grows without needing 2G. (When another reference
+    to the array is alive it cannot move safely, and a copy is made.)
+
+    >>> class Holder: pass
+    >>> h = Holder(); h.a = np.arange(6, dtype=np.uint64).reshape(2, 3)
+    >>> grow_in_place(h, "a", 5); h.a[:, :3].tolist()
+    [[0, 1, 2], [3, 4, 5]]
+    """
+    held = getattr(owner, name).shape[-1]
+    rows = getattr(owner, name).shape[0] if getattr(owner, name).ndim == 2 else 0
+    if capacity <= held:
+        return
+    try:
+        # Only the attribute and the call refer to the array here, which
+        # resize's reference check requires.
+        getattr(owner, name).resize((rows, capacity) if rows else capacity, refcheck=True)
+    except ValueError:
+        old = getattr(owner, name)
+        grown = np.zeros((rows, capacity) if rows else capacity, dtype=old.dtype)
+        grown[..., :held] = old
+        setattr(owner, name, grown)
+        return
+    if rows > 1:
+        # The flat buffer grew at its end: move each row to its new start,
+        # the last first, so no row is overwritten before it moves.
+        flat = getattr(owner, name).reshape(-1)
+        for row in range(rows - 1, 0, -1):
+            flat[row * capacity : row * capacity + held] = flat[row * held : (row + 1) * held]
+        del flat
+
+
 def _union_of_sorted(arrays: list[np.ndarray], mapper) -> np.ndarray:
     """Sorted distinct values of sorted distinct ``uint64`` arrays, merged
     two by two (``mapper`` runs each round's merges, on a pool or not)."""
@@ -310,13 +356,8 @@ class LSHIndex:
         return out
 
     def _reserve(self, size: int) -> None:
-        capacity = self._members.shape[1]
-        if size <= capacity:
-            return
-        capacity = max(size, capacity + capacity // 2, 1024)
-        members = np.empty((self.bands, capacity), dtype=np.uint64)
-        members[:, : self._size] = self._members[:, : self._size]
-        self._members = members
+        if size > self._members.shape[1]:
+            grow_in_place(self, "_members", room_for(size, self._members.shape[1]))
 
 
 class FingerprintIndex:
@@ -354,9 +395,7 @@ class FingerprintIndex:
         """Add sorted postings ``fingerprint << 32 | id`` of new paragraphs."""
         size = self._size + len(postings)
         if size > len(self._postings):
-            grown = np.empty(max(size, len(self._postings) + len(self._postings) // 2, 1024), dtype=np.uint64)
-            grown[: self._size] = self._postings[: self._size]
-            self._postings = grown
+            grow_in_place(self, "_postings", room_for(size, len(self._postings)))
         _kernels.merge_sorted_into(self._postings, self._size, postings)
         self._size = size
 
@@ -413,12 +452,9 @@ class KeyTable:
         """Add keys, sorted and absent from the table, with their values."""
         size = self._size + len(keys)
         if size > len(self._keys):
-            capacity = max(size, len(self._keys) + len(self._keys) // 2, 1024)
-            grown_keys = np.empty(capacity, dtype=np.uint64)
-            grown_values = np.empty(capacity, dtype=np.uint32)
-            grown_keys[: self._size] = self._keys[: self._size]
-            grown_values[: self._size] = self._values[: self._size]
-            self._keys, self._values = grown_keys, grown_values
+            capacity = room_for(size, len(self._keys))
+            grow_in_place(self, "_keys", capacity)
+            grow_in_place(self, "_values", capacity)
         _kernels.merge_into(self._keys, self._values, self._size,
                             np.ascontiguousarray(keys, dtype=np.uint64), np.asarray(values, dtype=np.uint32))
         self._size = size

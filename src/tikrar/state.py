@@ -16,15 +16,16 @@ field                  type                         what
 ``first_by_text``      KeyTable: uint64 -> uint32   normalized-text key -> gid of the kept paragraph
 ``hashes``             uint32, CSR by gid            shingle set of each kept paragraph (others empty)
 ``set_offsets``        int64, n + 1                  ``hashes[set_offsets[g]:set_offsets[g + 1]]``
-``ordered``            uint32, CSR by gid            a kept paragraph's shingles in text order
+``ordered``            Archive uint32, CSR by gid    a kept paragraph's shingles in text order (mostly on disk)
 ``ordered_offsets``    int64, n + 1
+``texts``              Archive uint8, CSR by gid     UTF-8 raw text of kept paragraphs (mostly on disk)
+``text_offsets``       int64, n + 1                  ``texts[text_offsets[g]:text_offsets[g + 1]]``
 ``article_of``         int64, n                      ordinal of each paragraph's article
 ``paragraph_index``    int32, n                      its 0-based index in the article
 ``canonical``          int64, n                      gid of the kept paragraph it repeats (own gid if kept)
 ``doc_ids``            list[str], m                  doc_id of each article
 ``article_sources``    list[str | None], m           source key of each article
 ``removed``            set[int]                      ordinals of removed articles
-``kept_texts``         dict[int, str]                raw text of kept paragraphs (reused-passage offsets)
 ``cluster_sources``    dict[int, dict]               gid of a repeated paragraph -> {source: articles}
 =====================  ===========================  ==============================================
 
@@ -44,8 +45,9 @@ from typing import Iterator, Optional, Sequence
 import numpy as np
 
 from . import _kernels
+from .archive import Archive
 from .config import LSHConfig
-from .index import MAX_ID, FingerprintIndex, KeyTable, LSHIndex
+from .index import MAX_ID, FingerprintIndex, KeyTable, LSHIndex, grow_in_place, room_for
 
 
 class Column:
@@ -59,12 +61,17 @@ class Column:
         self._data = np.array(initial, dtype=dtype)
         self.size = len(self._data)
 
+    @classmethod
+    def adopt(cls, array: np.ndarray) -> "Column":
+        """A Column over ``array`` itself (no copy; it must own its data)."""
+        column = cls(array.dtype)
+        column._data, column.size = array, len(array)
+        return column
+
     def extend(self, values: np.ndarray) -> None:
         size = self.size + len(values)
         if size > len(self._data):
-            grown = np.empty(max(size, len(self._data) + len(self._data) // 2, 1024), dtype=self._data.dtype)
-            grown[: self.size] = self._data[: self.size]
-            self._data = grown
+            grow_in_place(self, "_data", room_for(size, len(self._data)))
         self._data[self.size : size] = values
         self.size = size
 
@@ -88,6 +95,7 @@ class Mark:
     articles: int
     hashes: int
     ordered: int
+    texts: int
     cluster_undo: dict
     # What removals since the mark took out, to be put back by a rollback.
     removal_undo: list
@@ -140,15 +148,17 @@ class IndexState:
         self.first_by_text = KeyTable()
         self.hashes = Column(np.uint32)
         self.set_offsets = Column(np.int64, [0])
-        self.ordered = Column(np.uint32)
+        # Read only to place reused passages: kept on disk (see tikrar.archive).
+        self.ordered = Archive(np.uint32)
         self.ordered_offsets = Column(np.int64, [0])
+        self.texts = Archive(np.uint8)
+        self.text_offsets = Column(np.int64, [0])
         self.article_of = Column(np.int64)
         self.paragraph_index = Column(np.int32)
         self.canonical = Column(np.int64)
         self.doc_ids: list[str] = []
         self.article_sources: list[Optional[str]] = []
         self.removed: set[int] = set()
-        self.kept_texts: dict[int, str] = {}
         self.cluster_sources: dict[int, dict[Optional[str], int]] = {}
         # Changes since the last save (see tikrar.store).
         self.saved_count = 0
@@ -172,8 +182,8 @@ class IndexState:
     @property
     def nbytes(self) -> int:
         """Memory held by the arrays (not the Python lists and dicts)."""
-        columns = (self.hashes, self.set_offsets, self.ordered, self.ordered_offsets, self.article_of,
-                   self.paragraph_index, self.canonical)
+        columns = (self.hashes, self.set_offsets, self.ordered, self.ordered_offsets, self.texts,
+                   self.text_offsets, self.article_of, self.paragraph_index, self.canonical)
         return (self.lsh.nbytes + self.fingerprints.nbytes + self.first_by_text.nbytes
                 + sum(c.nbytes for c in columns))
 
@@ -196,6 +206,39 @@ class IndexState:
             for offset, doc_id in enumerate(doc_ids):
                 self._ordinal_by_doc[doc_id] = first + offset
 
+    # -- kept paragraphs' texts and shingles in text order ----------------------
+
+    def add_kept(self, texts: Sequence[Optional[str]], ordered: np.ndarray, ordered_sizes: np.ndarray) -> None:
+        """Append the next ``len(texts)`` paragraphs' raw texts (None for
+        one not kept) and text-order shingles (CSR sizes per paragraph)."""
+        encoded = [b"" if t is None else t.encode("utf-8", "surrogatepass") for t in texts]
+        sizes = np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded))
+        self.texts.extend(np.frombuffer(b"".join(encoded), dtype=np.uint8))
+        self.text_offsets.extend(self.text_offsets.values[-1] + np.cumsum(sizes))
+        self.ordered.extend(ordered)
+        self.ordered_offsets.extend(self.ordered_offsets.values[-1] + np.cumsum(ordered_sizes))
+
+    def kept_texts(self, gids: Sequence[int]) -> list[str]:
+        """The raw texts of kept paragraphs ``gids``."""
+        offsets = self.text_offsets.values
+        gids = np.asarray(gids, dtype=np.int64)
+        blob, bounds = self.texts.gather(offsets[gids], offsets[gids + 1])
+        raw, bounds = blob.tobytes(), bounds.tolist()
+        return [raw[a:b].decode("utf-8", "surrogatepass") for a, b in zip(bounds, bounds[1:])]
+
+    def ordered_of(self, gids: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+        """The text-order shingles of paragraphs ``gids`` as a CSR over all
+        gids (``count + 1`` offsets; the others empty)."""
+        offsets = self.ordered_offsets.values
+        gids = np.unique(np.asarray(gids, dtype=np.int64))
+        values, local = self.ordered.gather(offsets[gids], offsets[gids + 1])
+        # Offsets by gid reach the batch being labelled (not yet counted).
+        sizes = np.zeros(len(offsets) - 1, dtype=np.int64)
+        sizes[gids] = np.diff(local)
+        by_gid = np.zeros(len(offsets), dtype=np.int64)
+        np.cumsum(sizes, out=by_gid[1:])
+        return values, by_gid
+
     # -- corpus boilerplate counts ---------------------------------------------
 
     def cluster_counts(self, cluster: int) -> dict[Optional[str], int]:
@@ -214,8 +257,8 @@ class IndexState:
     def mark(self) -> Mark:
         """The sizes now; :meth:`rollback` returns to them."""
         self._cluster_undo, self._removal_undo = {}, []
-        return Mark(self.count, self.articles, self.hashes.size, self.ordered.size, self._cluster_undo,
-                    self._removal_undo)
+        return Mark(self.count, self.articles, self.hashes.size, self.ordered.size, self.texts.size,
+                    self._cluster_undo, self._removal_undo)
 
     def release(self, mark: Mark) -> None:
         """The batch since ``mark`` is committed: forget how to undo it."""
@@ -235,10 +278,10 @@ class IndexState:
                 column.truncate(min(column.size, first))
             self.set_offsets.truncate(min(self.set_offsets.size, first + 1))
             self.ordered_offsets.truncate(min(self.ordered_offsets.size, first + 1))
+            self.text_offsets.truncate(min(self.text_offsets.size, first + 1))
             self.hashes.truncate(mark.hashes)
             self.ordered.truncate(mark.ordered)
-            for gid in [g for g in self.kept_texts if g >= first]:
-                del self.kept_texts[gid]
+            self.texts.truncate(mark.texts)
             for cluster, counts in mark.cluster_undo.items():
                 if counts is None:
                     self.cluster_sources.pop(cluster, None)
@@ -292,7 +335,7 @@ class IndexState:
             table._size = len(kept_keys)
         return out_members, out_postings, out_keys, out_values
 
-    def _put_back(self, members, postings, keys, values, texts, clusters, ordinals) -> None:
+    def _put_back(self, members, postings, keys, values, clusters, ordinals) -> None:
         """Undo one :meth:`remove_articles` (see :meth:`rollback`)."""
         lsh = self.lsh
         if members.shape[1]:
@@ -307,7 +350,6 @@ class IndexState:
         if len(keys):
             order = np.argsort(keys, kind="stable")
             self.first_by_text.insert(keys[order], values[order])
-        self.kept_texts.update(texts)
         self.cluster_sources.update(clusters)
         self.removed.difference_update(ordinals)
         self.removed_since_save.difference_update(ordinals)
@@ -328,12 +370,11 @@ class IndexState:
         gids = np.flatnonzero(gone)
         with signals_deferred():
             taken = self._filter_indexes(lambda held: ~gone[held])
-            texts = {gid: self.kept_texts.pop(gid) for gid in gids.tolist() if gid in self.kept_texts}
             clusters = {gid: self.cluster_sources.pop(gid) for gid in gids.tolist() if gid in self.cluster_sources}
             self.dirty_clusters.update(clusters)
             self.removed.update(ordinals)
             self.removed_since_save.update(ordinals)
             self._ordinal_by_doc = None
             if self._removal_undo is not None:
-                self._removal_undo.append((*taken, texts, clusters, ordinals))
+                self._removal_undo.append((*taken, clusters, ordinals))
         return gids

@@ -36,7 +36,7 @@ import os
 import shutil
 import zlib
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Iterator, Optional
 
 import numpy as np
 
@@ -50,7 +50,7 @@ from .state import Column, IndexState, signals_deferred
 FORMAT = "tikrar-index"
 #: Version of the directory format; a change that older code cannot read
 #: raises it.
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 MANIFEST = "manifest.json"
 LOCK = "lock"
 #: A save writes everything in one segment once there are this many.
@@ -156,11 +156,30 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def _write_array(directory: Path, name: str, array: np.ndarray) -> dict:
+@dataclasses.dataclass
+class Streamed:
+    """An array written piece by piece (too big to gather in memory)."""
+
+    dtype: np.dtype
+    length: int
+    pieces: Iterator[np.ndarray]
+
+
+def _write_array(directory: Path, name: str, array) -> dict:
     path = directory / f"{name}.npy"
-    array = np.ascontiguousarray(array)
     with open(path, "wb") as out:
-        np.save(out, array, allow_pickle=False)
+        if isinstance(array, Streamed):
+            header = {"descr": np.lib.format.dtype_to_descr(np.dtype(array.dtype)), "fortran_order": False,
+                      "shape": (array.length,)}
+            np.lib.format.write_array_header_1_0(out, header)
+            written = 0
+            for piece in array.pieces:
+                out.write(np.ascontiguousarray(piece, dtype=array.dtype).tobytes())
+                written += len(piece)
+            if written != array.length:
+                raise IndexFileError(f"{path}: wrote {written} values, expected {array.length}")
+        else:
+            np.save(out, np.ascontiguousarray(array), allow_pickle=False)
         out.flush()
         os.fsync(out.fileno())
     return {"bytes": path.stat().st_size, "crc32": _crc32(path)}
@@ -176,7 +195,37 @@ def _crc32(path: Path) -> int:
             crc = zlib.crc32(chunk, crc)
 
 
-def _read_array(directory: Path, name: str, expected: dict, dtype, ndim: int = 1) -> np.ndarray:
+@dataclasses.dataclass
+class _ArrayFile:
+    """A checked ``.npy`` file: its shape and where its data starts."""
+
+    path: Path
+    shape: tuple
+    dtype: np.dtype
+    offset: int
+
+    def read_into(self, target: np.ndarray, start: int = 0) -> None:
+        """Read values ``[start, start + len(target))`` (of the flat data)
+        straight into the contiguous ``target``."""
+        with open(self.path, "rb") as stream:
+            stream.seek(self.offset + start * self.dtype.itemsize)
+            view = memoryview(target.reshape(-1)).cast("B")
+            while view:
+                got = stream.readinto(view)
+                if not got:
+                    raise IndexFileError(f"index file {self.path} ended early")
+                view = view[got:]
+
+    def load(self) -> np.ndarray:
+        out = np.empty(self.shape, dtype=self.dtype)
+        if out.size:
+            self.read_into(out)
+        return out
+
+
+def _checked_file(directory: Path, name: str, expected: dict, dtype, ndim: int = 1) -> _ArrayFile:
+    """The array file ``name`` of a segment, after checking its size,
+    checksum, header, dtype and shape (its data is not read)."""
     path = directory / f"{name}.npy"
     where = f"{path}"
     try:
@@ -186,14 +235,30 @@ def _read_array(directory: Path, name: str, expected: dict, dtype, ndim: int = 1
     if size != expected.get("bytes") or _crc32(path) != expected.get("crc32"):
         raise IndexFileError(f"index file {where} is damaged (its size or checksum is not the one saved)")
     try:
-        array = np.load(path, allow_pickle=False)
+        with open(path, "rb") as stream:
+            version = np.lib.format.read_magic(stream)
+            read_header = {(1, 0): np.lib.format.read_array_header_1_0,
+                           (2, 0): np.lib.format.read_array_header_2_0}.get(version)
+            if read_header is None:
+                raise ValueError(f"unknown .npy version {version}")
+            shape, fortran, held = read_header(stream)
+            offset = stream.tell()
     except ValueError as err:
         raise IndexFileError(f"index file {where} is not a plain array: {err}") from None
     except OSError as err:
         raise IndexFileError(f"index file {where} cannot be read: {err}") from None
-    if array.dtype != np.dtype(dtype) or array.ndim != ndim:
-        raise IndexFileError(f"index file {where} holds {array.dtype} of {array.ndim} dims, expected {np.dtype(dtype)}")
-    return array
+    if held.hasobject:
+        raise IndexFileError(f"index file {where} is not a plain array: it holds Python objects, "
+                             "which an index never unpickles")
+    if held != np.dtype(dtype) or len(shape) != ndim or fortran:
+        raise IndexFileError(f"index file {where} holds {held} of {len(shape)} dims, expected {np.dtype(dtype)}")
+    if offset + int(np.prod(shape, dtype=np.int64)) * held.itemsize != size:
+        raise IndexFileError(f"index file {where} does not hold the values its header announces")
+    return _ArrayFile(path, tuple(int(d) for d in shape), held, offset)
+
+
+def _read_array(directory: Path, name: str, expected: dict, dtype, ndim: int = 1) -> np.ndarray:
+    return _checked_file(directory, name, expected, dtype, ndim).load()
 
 
 def _strings(values) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -330,7 +395,8 @@ class Store:
         return None if self.manifest is None else config_from_dict(self.manifest["settings"])
 
     def load(self, state: IndexState) -> None:
-        """Fill an empty state from the segments."""
+        """Fill an empty state from the segments, reading each big array
+        straight into its place (memory stays the size of the state)."""
         if self.manifest is None:
             return
         parts = [self._load_segment(segment, state.lsh.bands) for segment in self.manifest["segments"]]
@@ -346,14 +412,19 @@ class Store:
         state.saved_count, state.saved_articles = state.count, state.articles
 
     def _load_segment(self, segment: dict, bands: int) -> dict:
+        """A segment's small arrays, read, and its big ones, checked and
+        left on disk (``_ArrayFile``) for :func:`_fill`."""
         directory = self.path / segment["name"]
         files = segment["files"]
         where = segment["name"]
 
-        def get(name, dtype, ndim=1):
-            if name not in files:
+        def check(name, dtype, ndim=1) -> _ArrayFile:
+            if name not in files or not isinstance(files[name], dict):
                 raise IndexFileError(f"index segment {directory} lists no {name}")
-            return _read_array(directory, name, files[name], dtype, ndim)
+            return _checked_file(directory, name, files[name], dtype, ndim)
+
+        def get(name, dtype, ndim=1) -> np.ndarray:
+            return check(name, dtype, ndim).load()
 
         part = {"name": where}
         try:
@@ -363,22 +434,32 @@ class Store:
             raise IndexFileError(f"index segment {where} has no valid paragraph and article range") from None
         n = part["end"][0] - part["first"][0]
         m = part["end"][1] - part["first"][1]
+        if n < 0 or m < 0:
+            raise IndexFileError(f"index segment {where} has a negative paragraph or article range")
         for name, dtype in (("article_of", np.int64), ("paragraph_index", np.int32), ("canonical", np.int64),
-                            ("set_sizes", np.int64), ("ordered_sizes", np.int64)):
-            part[name] = get(name, dtype)
-            if len(part[name]) != n:
-                raise IndexFileError(f"index file {directory}/{name}.npy holds {len(part[name])} values, expected {n}")
-        part["hashes"] = get("hashes", np.uint32)
-        part["ordered"] = get("ordered", np.uint32)
-        if part["set_sizes"].sum() != len(part["hashes"]) or part["ordered_sizes"].sum() != len(part["ordered"]):
-            raise IndexFileError(f"index segment {directory}: set sizes do not add up")
-        part["lsh"] = get("lsh", np.uint64, 2)
+                            ("set_sizes", np.int64), ("ordered_sizes", np.int64), ("text_sizes", np.int64)):
+            part[name] = check(name, dtype)
+            if part[name].shape != (n,):
+                raise IndexFileError(f"index file {directory}/{name}.npy holds {part[name].shape[0]} values, "
+                                     f"expected {n}")
+        for name in ("set_sizes", "ordered_sizes", "text_sizes"):
+            part[name] = part[name].load()
+            if n and part[name].min() < 0:
+                raise IndexFileError(f"index file {directory}/{name}.npy holds negative sizes")
+        part["hashes"] = check("hashes", np.uint32)
+        part["ordered"] = check("ordered", np.uint32)
+        part["texts"] = check("texts", np.uint8)
+        for name, sizes in (("hashes", "set_sizes"), ("ordered", "ordered_sizes"), ("texts", "text_sizes")):
+            if int(part[sizes].sum()) != part[name].shape[0]:
+                raise IndexFileError(f"index segment {directory}: the sizes in {sizes}.npy do not add up to "
+                                     f"{name}.npy")
+        part["lsh"] = check("lsh", np.uint64, 2)
         if part["lsh"].shape[0] != bands:
             raise IndexFileError(f"index file {directory}/lsh.npy has {part['lsh'].shape[0]} bands, expected {bands}")
-        part["fingerprints"] = get("fingerprints", np.uint64)
-        part["text_keys"] = get("text_keys", np.uint64)
-        part["text_gids"] = get("text_gids", np.uint32)
-        if len(part["text_keys"]) != len(part["text_gids"]):
+        part["fingerprints"] = check("fingerprints", np.uint64)
+        part["text_keys"] = check("text_keys", np.uint64)
+        part["text_gids"] = check("text_gids", np.uint32)
+        if part["text_keys"].shape != part["text_gids"].shape:
             raise IndexFileError(f"index segment {directory}: text keys and ids differ in length")
         part["doc_ids"] = _unstrings(get("doc_ids", np.uint8), get("doc_id_offsets", np.int64), None,
                                      f"{where}/doc_ids")
@@ -386,11 +467,6 @@ class Store:
                                      get("source_none", np.bool_), f"{where}/sources")
         if len(part["doc_ids"]) != m or len(part["sources"]) != m:
             raise IndexFileError(f"index segment {directory}: {len(part['doc_ids'])} doc_ids, expected {m}")
-        part["kept_gids"] = get("kept_gids", np.int64)
-        part["kept_texts"] = _unstrings(get("kept_texts", np.uint8), get("kept_text_offsets", np.int64), None,
-                                        f"{where}/kept_texts")
-        if len(part["kept_gids"]) != len(part["kept_texts"]):
-            raise IndexFileError(f"index segment {directory}: kept texts and ids differ in length")
         part["cluster_gids"] = get("cluster_gids", np.int64)
         part["cluster_offsets"] = get("cluster_offsets", np.int64)
         part["cluster_counts"] = get("cluster_counts", np.int64)
@@ -447,10 +523,22 @@ class Store:
             state.saved_count, state.saved_articles = state.count, state.articles
             state.removed_since_save.clear()
             state.dirty_clusters.clear()
+            # The archived arrays are read from the segments from now on
+            # (before a compaction deletes the old ones).
+            self._attach_archives(state)
         if compact:
             for segment in old:
                 shutil.rmtree(self.path / segment["name"], ignore_errors=True)
         return {"segments": len(segments), "bytes": sum(f["bytes"] for f in files.values()), "compacted": compact}
+
+    def _attach_archives(self, state: IndexState) -> None:
+        for archive, name in ((state.ordered, "ordered"), (state.texts, "texts")):
+            pieces, start = [], 0
+            for segment in self.manifest["segments"]:
+                held = _checked_header(self.path / segment["name"] / f"{name}.npy")
+                pieces.append((start, start + held[0], str(held[2]), held[1]))
+                start += held[0]
+            archive.attach(pieces)
 
     def _write_manifest(self, manifest: dict) -> None:
         temporary = self.path / f"{MANIFEST}.tmp"
@@ -462,20 +550,33 @@ class Store:
         _fsync_dir(self.path)
 
 
-def _segment_arrays(state: IndexState, first: tuple[int, int], everything: bool) -> dict[str, np.ndarray]:
+def _checked_header(path: Path) -> tuple[int, int, Path]:
+    """(values, data offset, path) of a 1-D ``.npy`` file this store wrote."""
+    with open(path, "rb") as stream:
+        version = np.lib.format.read_magic(stream)
+        read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                       else np.lib.format.read_array_header_2_0)
+        shape, _, _ = read_header(stream)
+        return int(shape[0]), stream.tell(), path
+
+
+def _segment_arrays(state: IndexState, first: tuple[int, int], everything: bool) -> dict:
     """The arrays of one segment: paragraphs from gid ``first[0]`` and
     articles from ordinal ``first[1]`` on."""
     a, m0 = first
     b = state.count
     low = np.uint64(0xFFFFFFFF)
-    out: dict[str, np.ndarray] = {}
+    out: dict = {}
     for name in ("article_of", "paragraph_index", "canonical"):
         out[name] = getattr(state, name).values[a:b]
-    set_offsets, ordered_offsets = state.set_offsets.values, state.ordered_offsets.values
+    set_offsets = state.set_offsets.values
     out["set_sizes"] = np.diff(set_offsets[a : b + 1])
     out["hashes"] = state.hashes.values[set_offsets[a] : set_offsets[b]]
-    out["ordered_sizes"] = np.diff(ordered_offsets[a : b + 1])
-    out["ordered"] = state.ordered.values[ordered_offsets[a] : ordered_offsets[b]]
+    for name, archive, offsets in (("ordered", state.ordered, state.ordered_offsets.values),
+                                   ("text", state.texts, state.text_offsets.values)):
+        out[f"{name}_sizes"] = np.diff(offsets[a : b + 1])
+        lo, hi = int(offsets[a]), int(offsets[b])
+        out["texts" if name == "text" else name] = Streamed(archive.dtype, hi - lo, archive.chunks(lo, hi))
     members = state.lsh.members[:, : len(state.lsh)]
     # Each band is sorted by its own key: pick the new members band by band.
     out["lsh"] = np.stack([row[(row & low) >= np.uint64(a)] for row in members]) if a else members
@@ -487,19 +588,16 @@ def _segment_arrays(state: IndexState, first: tuple[int, int], everything: bool)
     out["text_keys"], out["text_gids"] = keys[chosen], values[chosen]
     out["doc_ids"], out["doc_id_offsets"], _ = _strings(state.doc_ids[m0:])
     out["sources"], out["source_offsets"], out["source_none"] = _strings(state.article_sources[m0:])
-    kept = sorted(g for g in state.kept_texts if g >= a)
-    out["kept_gids"] = np.asarray(kept, dtype=np.int64)
-    out["kept_texts"], out["kept_text_offsets"], _ = _strings([state.kept_texts[g] for g in kept])
     clusters = sorted(state.cluster_sources if everything else
                       (state.dirty_clusters | {g for g in state.cluster_sources if g >= a}))
-    names, counts, offsets = [], [], [0]
+    names, counts, offsets_out = [], [], [0]
     for cluster in clusters:
         for source, count in (state.cluster_sources.get(cluster) or {}).items():
             names.append(source)
             counts.append(count)
-        offsets.append(len(counts))
+        offsets_out.append(len(counts))
     out["cluster_gids"] = np.asarray(clusters, dtype=np.int64)
-    out["cluster_offsets"] = np.asarray(offsets, dtype=np.int64)
+    out["cluster_offsets"] = np.asarray(offsets_out, dtype=np.int64)
     out["cluster_counts"] = np.asarray(counts, dtype=np.int64)
     out["cluster_source_names"], out["cluster_source_offsets"], out["cluster_source_none"] = _strings(names)
     removed = state.removed if everything else state.removed_since_save
@@ -507,27 +605,51 @@ def _segment_arrays(state: IndexState, first: tuple[int, int], everything: bool)
     return out
 
 
+def _offsets(sizes: list[np.ndarray]) -> np.ndarray:
+    total = sum(len(s) for s in sizes)
+    out = np.zeros(total + 1, dtype=np.int64)
+    at = 1
+    for piece in sizes:
+        np.cumsum(piece, out=out[at : at + len(piece)])
+        out[at : at + len(piece)] += out[at - 1]
+        at += len(piece)
+    return out
+
+
+def _concatenated(files: list[_ArrayFile], dtype) -> np.ndarray:
+    """The 1-D arrays of ``files`` one after another, read in place."""
+    out = np.empty(sum(f.shape[0] for f in files), dtype=dtype)
+    at = 0
+    for f in files:
+        if f.shape[0]:
+            f.read_into(out[at : at + f.shape[0]])
+        at += f.shape[0]
+    return out
+
+
 def _fill(state: IndexState, parts: list[dict]) -> None:
     """Put the loaded segments into an empty state, then apply removals."""
     if not parts:
         return
-    cat = np.concatenate
-    state.article_of = Column(np.int64, cat([p["article_of"] for p in parts]))
-    state.paragraph_index = Column(np.int32, cat([p["paragraph_index"] for p in parts]))
-    state.canonical = Column(np.int64, cat([p["canonical"] for p in parts]))
+    state.article_of = Column.adopt(_concatenated([p["article_of"] for p in parts], np.int64))
+    state.paragraph_index = Column.adopt(_concatenated([p["paragraph_index"] for p in parts], np.int32))
+    state.canonical = Column.adopt(_concatenated([p["canonical"] for p in parts], np.int64))
     n = state.article_of.size
-    set_offsets = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(cat([p["set_sizes"] for p in parts]), out=set_offsets[1:])
-    state.set_offsets = Column(np.int64, set_offsets)
-    state.hashes = Column(np.uint32, cat([p["hashes"] for p in parts]))
-    ordered_offsets = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(cat([p["ordered_sizes"] for p in parts]), out=ordered_offsets[1:])
-    state.ordered_offsets = Column(np.int64, ordered_offsets)
-    state.ordered = Column(np.uint32, cat([p["ordered"] for p in parts]))
+    state.set_offsets = Column.adopt(_offsets([p["set_sizes"] for p in parts]))
+    state.hashes = Column.adopt(_concatenated([p["hashes"] for p in parts], np.uint32))
+    state.ordered_offsets = Column.adopt(_offsets([p["ordered_sizes"] for p in parts]))
+    state.text_offsets = Column.adopt(_offsets([p["text_sizes"] for p in parts]))
+    for archive, name in ((state.ordered, "ordered"), (state.texts, "texts")):
+        pieces, start = [], 0
+        for p in parts:
+            held = p[name]
+            pieces.append((start, start + held.shape[0], str(held.path), held.offset))
+            start += held.shape[0]
+        archive.size = start
+        archive.attach(pieces)
     for p in parts:
         state.doc_ids.extend(p["doc_ids"])
         state.article_sources.extend(p["sources"])
-        state.kept_texts.update(zip(p["kept_gids"].tolist(), p["kept_texts"]))
         counts, offsets, sources = p["cluster_counts"].tolist(), p["cluster_offsets"].tolist(), p["cluster_sources"]
         for k, cluster in enumerate(p["cluster_gids"].tolist()):
             entries = dict(zip(sources[offsets[k] : offsets[k + 1]], counts[offsets[k] : offsets[k + 1]]))
@@ -541,26 +663,39 @@ def _fill(state: IndexState, parts: list[dict]) -> None:
     if n and (state.canonical.values.min() < 0 or state.canonical.values.max() >= n):
         raise IndexFileError("index: a paragraph names a kept paragraph that is not there")
     low = np.uint64(0xFFFFFFFF)
-    members = cat([p["lsh"] for p in parts], axis=1)
-    if members.shape[1] and int((members & low).max()) >= n:
-        raise IndexFileError("index: an LSH entry names a paragraph that is not there")
-    members.sort(axis=1)
+    # Band by band, each segment's row straight into its place, then sorted
+    # in place: never a second copy of the bands.
     lsh = state.lsh
-    lsh._members, lsh._size = members, members.shape[1]
-    lsh._last_id = int((members[0] & low).max()) if lsh._size else -1
-    postings = np.sort(cat([p["fingerprints"] for p in parts]))
+    total = sum(p["lsh"].shape[1] for p in parts)
+    members = np.empty((lsh.bands, total), dtype=np.uint64)
+    at = 0
+    for p in parts:
+        width = p["lsh"].shape[1]
+        for band in range(lsh.bands):
+            if width:
+                p["lsh"].read_into(members[band, at : at + width], band * width)
+        at += width
+    for band in range(lsh.bands):
+        members[band].sort()
+    if total and int((members & low).max()) >= n:
+        raise IndexFileError("index: an LSH entry names a paragraph that is not there")
+    lsh._members, lsh._size = members, total
+    lsh._last_id = int((members[0] & low).max()) if total else -1
+    postings = _concatenated([p["fingerprints"] for p in parts], np.uint64)
+    postings.sort()
     if len(postings) and int((postings & low).max()) >= n:
         raise IndexFileError("index: a fingerprint entry names a paragraph that is not there")
     state.fingerprints._postings, state.fingerprints._size = postings, len(postings)
-    keys = cat([p["text_keys"] for p in parts])
-    values = cat([p["text_gids"] for p in parts])
+    keys = _concatenated([p["text_keys"] for p in parts], np.uint64)
+    values = _concatenated([p["text_gids"] for p in parts], np.uint32)
     order = np.argsort(keys, kind="stable")
     keys, values = keys[order], values[order]
+    del order
     if len(keys) and ((np.diff(keys) == 0).any() or int(values.max()) >= n):
         raise IndexFileError("index: the text keys repeat or name a paragraph that is not there")
     table = state.first_by_text
     table._keys, table._values, table._size = keys, values, len(keys)
-    removed = sorted(set(cat([p["removed"] for p in parts]).tolist()))
+    removed = sorted(set(np.concatenate([p["removed"] for p in parts]).tolist()))
     if removed and (removed[0] < 0 or removed[-1] >= m):
         raise IndexFileError("index: a removed article is not there")
     if removed:

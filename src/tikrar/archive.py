@@ -1,0 +1,193 @@
+"""An append-only array kept mostly on disk.
+
+The raw text of kept paragraphs and their shingles in text order are read
+only to place a reused passage (a few pairs per batch), yet they are the
+bulk of what a long run remembers: about 700 bytes per kept paragraph.
+:class:`Archive` keeps the last :data:`SPILL_BYTES` of them in memory and
+the rest in files: an anonymous scratch file for what was added since the
+last save, the index segments for what was saved. Reads go through
+``os.pread``: the kernel's page cache holds what is read often, and the
+process's own memory stays the size of the recent tail.
+
+>>> archive = Archive(np.uint32)
+>>> archive.extend(np.array([3, 1, 4, 1, 5], dtype=np.uint32))
+>>> archive.read(1, 4).tolist(), archive.size
+([1, 4, 1], 5)
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from typing import Iterator, Optional, Sequence
+
+import numpy as np
+
+#: In-memory tail beyond which appended items move to the scratch file.
+SPILL_BYTES = 32 << 20
+#: Items per chunk when an archive is streamed into a file.
+CHUNK_BYTES = 8 << 20
+
+
+@dataclass
+class _Extent:
+    """Items ``[start, end)`` of the archive, at byte ``offset`` of ``fd``."""
+
+    start: int
+    end: int
+    fd: int
+    offset: int
+
+
+class Archive:
+    """A growing 1-D array of one dtype: the recent tail in memory, the
+    rest in files, read by ranges (see the module docstring)."""
+
+    def __init__(self, dtype, spill_bytes: Optional[int] = None):
+        self.dtype = np.dtype(dtype)
+        spill_bytes = SPILL_BYTES if spill_bytes is None else spill_bytes
+        self.spill_items = max(1, spill_bytes // self.dtype.itemsize)
+        self.size = 0
+        self._extents: list[_Extent] = []
+        self._tail = np.zeros(0, dtype=self.dtype)
+        self._tail_start = 0
+        self._scratch: Optional[int] = None
+        self._scratch_end = 0
+        self._owned: list[int] = []
+
+    @property
+    def nbytes(self) -> int:
+        """Memory held (the in-memory tail)."""
+        return self._tail.nbytes
+
+    # -- writing ----------------------------------------------------------------
+
+    def extend(self, values: np.ndarray) -> None:
+        values = np.asarray(values, dtype=self.dtype)
+        if len(values) == 0:
+            return
+        self._tail = np.concatenate([self._tail[: self.size - self._tail_start], values])
+        self.size += len(values)
+        if len(self._tail) >= self.spill_items:
+            self._spill()
+
+    def _spill(self) -> None:
+        if self._scratch is None:
+            stream = tempfile.TemporaryFile(prefix="tikrar-archive-")
+            self._scratch = os.dup(stream.fileno())
+            stream.close()
+            self._owned.append(self._scratch)
+        data = self._tail[: self.size - self._tail_start].tobytes()
+        _pwrite_all(self._scratch, data, self._scratch_end)
+        self._extents.append(_Extent(self._tail_start, self.size, self._scratch, self._scratch_end))
+        self._scratch_end += len(data)
+        self._tail = np.zeros(0, dtype=self.dtype)
+        self._tail_start = self.size
+
+    def truncate(self, size: int) -> None:
+        """Forget the items from ``size`` on."""
+        if size >= self.size:
+            return
+        if size >= self._tail_start:
+            self._tail = self._tail[: size - self._tail_start].copy()
+        else:
+            kept = [e for e in self._extents if e.start < size]
+            if kept and kept[-1].end > size:
+                kept[-1] = _Extent(kept[-1].start, size, kept[-1].fd, kept[-1].offset)
+            self._extents = kept
+            self._tail = np.zeros(0, dtype=self.dtype)
+            self._tail_start = size
+        self.size = size
+
+    # -- reading ----------------------------------------------------------------
+
+    def read(self, start: int, end: int) -> np.ndarray:
+        """Items ``[start, end)`` as a new array."""
+        if not 0 <= start <= end <= self.size:
+            raise IndexError(f"archive range [{start}, {end}) outside [0, {self.size})")
+        out = np.empty(end - start, dtype=self.dtype)
+        item = self.dtype.itemsize
+        for extent in self._extents:
+            a, b = max(start, extent.start), min(end, extent.end)
+            if a < b:
+                raw = _pread_all(extent.fd, (b - a) * item, extent.offset + (a - extent.start) * item)
+                out[a - start : b - start] = np.frombuffer(raw, dtype=self.dtype)
+        a = max(start, self._tail_start)
+        if a < end:
+            out[a - start :] = self._tail[a - self._tail_start : end - self._tail_start]
+        return out
+
+    def gather(self, starts: Sequence[int], ends: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+        """The ranges ``[starts[i], ends[i])`` one after another, and their
+        offsets in the result (CSR)."""
+        sizes = np.asarray(ends, dtype=np.int64) - np.asarray(starts, dtype=np.int64)
+        offsets = np.zeros(len(sizes) + 1, dtype=np.int64)
+        np.cumsum(sizes, out=offsets[1:])
+        out = np.empty(int(offsets[-1]), dtype=self.dtype)
+        for k, (a, b) in enumerate(zip(np.asarray(starts).tolist(), np.asarray(ends).tolist())):
+            if b > a:
+                out[offsets[k] : offsets[k + 1]] = self.read(a, b)
+        return out, offsets
+
+    def chunks(self, start: int, end: int) -> Iterator[np.ndarray]:
+        """Items ``[start, end)`` in pieces of about :data:`CHUNK_BYTES`."""
+        step = max(1, CHUNK_BYTES // self.dtype.itemsize)
+        for a in range(start, end, step):
+            yield self.read(a, min(end, a + step))
+
+    # -- files ------------------------------------------------------------------
+
+    def attach(self, pieces: Sequence[tuple[int, int, str, int]]) -> None:
+        """Hold the items ``[0, end)`` in files from now on: ``pieces`` are
+        ``(start, end, path, byte_offset)`` covering them in order (the
+        segments of a save). Items past the last piece stay where they are."""
+        covered = pieces[-1][1] if pieces else 0
+        if covered > self.size or (pieces and pieces[0][0] != 0):
+            raise ValueError("archive pieces do not start at 0 or pass the end")
+        fds = []
+        try:
+            for _, _, path, _ in pieces:
+                fds.append(os.open(path, os.O_RDONLY))
+        except OSError:
+            for fd in fds:
+                os.close(fd)
+            raise
+        rest = self.read(covered, self.size) if covered < self.size else np.zeros(0, dtype=self.dtype)
+        old = self._owned
+        self._extents = [_Extent(a, b, fd, offset) for (a, b, _, offset), fd in zip(pieces, fds)]
+        self._owned = fds
+        self._scratch, self._scratch_end = None, 0
+        self._tail, self._tail_start = rest, covered
+        for fd in old:
+            os.close(fd)
+
+    def close(self) -> None:
+        for fd in self._owned:
+            os.close(fd)
+        self._owned, self._extents = [], []
+        self._scratch = None
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:
+            pass
+
+
+def _pwrite_all(fd: int, data: bytes, offset: int) -> None:
+    view = memoryview(data)
+    while view:
+        written = os.pwrite(fd, view, offset)
+        view, offset = view[written:], offset + written
+
+
+def _pread_all(fd: int, size: int, offset: int) -> bytes:
+    parts = []
+    while size:
+        chunk = os.pread(fd, size, offset)
+        if not chunk:
+            raise OSError(f"archive file ended early at byte {offset}")
+        parts.append(chunk)
+        size, offset = size - len(chunk), offset + len(chunk)
+    return b"".join(parts)
