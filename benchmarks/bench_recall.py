@@ -79,7 +79,7 @@ def main():
         raise SystemExit(f"SaudiNewsNet not found at {saudinewsnet.SAUDINEWSNET}")
 
     from tikrar import DedupConfig
-    from tikrar.dedup import _PARAGRAPH
+    from tikrar.stages import _PARAGRAPH
     from tikrar.index import LSHIndex, candidate_probability
     from tikrar.minhash import signatures
     from tikrar.normalize import normalize_batch

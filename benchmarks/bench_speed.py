@@ -50,7 +50,7 @@ def peak_rss_mb() -> float:
 
 def load_paragraphs(limit_articles=None):
     """Articles, and the normalized text of every paragraph tikrar finds."""
-    from tikrar.dedup import _PARAGRAPH
+    from tikrar.stages import _PARAGRAPH
     from tikrar.normalize import normalize_batch
 
     articles = saudinewsnet.load_articles(limit_articles)

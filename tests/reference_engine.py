@@ -5,20 +5,17 @@ checked against (tests/test_fastpath.py), never used by the library.
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any, Optional
 
 import numpy as np
 
 from tikrar import _label, reuse
 from tikrar import boilerplate as bp
-from tikrar.dedup import (
-    REASON_EMPTY,
-    DedupConfig,
-    Deduplicator,
-    _Batch,
-    _furniture_reason,
-    _text_key,
-)
+from tikrar.dedup import DedupConfig, Deduplicator
+from tikrar.stages import REASON_EMPTY
+from tikrar.stages import Batch as _Batch
+from tikrar.stages import furniture_reason as _furniture_reason
 from tikrar.index import band_keys
 from tikrar.match import MATCH_NAMES
 from tikrar.minhash import signatures_reference
@@ -37,6 +34,10 @@ from tikrar.types import (
     ParagraphRef,
     Record,
 )
+
+
+def _text_key(normalized: str) -> bytes:
+    return hashlib.blake2b(normalized.encode("utf-8", "surrogatepass"), digest_size=8).digest()
 
 
 class ReferenceDeduplicator(Deduplicator):

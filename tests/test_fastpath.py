@@ -15,7 +15,7 @@ import pytest
 from tikrar import Deduplicator, ShingleConfig
 from tikrar.config import LSHConfig, MinHashConfig
 from tikrar._views import paragraph_views
-from tikrar.dedup import _PARAGRAPH
+from tikrar.stages import _PARAGRAPH
 from tikrar.errors import ConfigError
 from tikrar.index import LSHIndex, ReferenceLSHIndex, verify_pairs, verify_pairs_reference
 from tikrar.minhash import signatures, signatures_reference
@@ -256,8 +256,8 @@ def test_stray_surrogate_and_astral_characters_are_hashed_not_fatal():
 def test_kernels_run_beside_the_phrase_rules_with_the_same_records(seed, monkeypatch):
     import importlib
 
-    dedup_module = importlib.import_module("tikrar.dedup")
-    monkeypatch.setattr(dedup_module, "OVERLAP_MIN_PARAGRAPHS", 0)
+    stages_module = importlib.import_module("tikrar.stages")
+    monkeypatch.setattr(stages_module, "OVERLAP_MIN_PARAGRAPHS", 0)
     corpus = make_corpus(seed)
     fast = run(corpus, "fast", batches=3)
     assert fast == run(corpus, "reference", batches=3)

@@ -18,6 +18,7 @@ import pytest
 from tikrar import ConfigError, DedupConfig, Deduplicator
 from tikrar.cli import main
 from tikrar.store import IndexFileError, IndexLockedError
+from tikrar import stages
 from tikrar.state import IndexState
 
 from conftest import REPO, requires_saudinewsnet, saudinewsnet
@@ -277,8 +278,8 @@ def test_sigkill_at_random_points_of_adds_and_saves_loses_nothing_committed(tmp_
     assert not any(".tmp" in n for n in names)
 
 
-@pytest.mark.parametrize("owner, stage", [(Deduplicator, "_prepare"), (Deduplicator, "_reused_passages"),
-                                          (IndexState, "add_kept"), (Deduplicator, "_apply_corpus_boilerplate_fast")])
+@pytest.mark.parametrize("owner, stage", [(stages, "prepare"), (stages, "commit"), (stages, "reused_passages"),
+                                          (IndexState, "add_kept"), (stages, "_corpus_boilerplate")])
 def test_an_exception_inside_add_leaves_the_deduplicator_as_it_was(monkeypatch, owner, stage):
     corpus = articles(60, seed=5)
     clean = Deduplicator()
@@ -290,8 +291,8 @@ def test_an_exception_inside_add_leaves_the_deduplicator_as_it_was(monkeypatch, 
     before = snapshot(deduplicator)
     original = getattr(owner, stage)
 
-    def broken(self, *args, **kwargs):
-        original(self, *args, **kwargs)
+    def broken(*args, **kwargs):
+        original(*args, **kwargs)
         raise RuntimeError("injected")
 
     monkeypatch.setattr(owner, stage, broken)

@@ -166,7 +166,7 @@ MAX_ID = 2**32 - 1
 
 
 #: Spare room a growing array takes beyond what is needed (see grow_in_place).
-GROWTH = 1.125
+GROWTH = 1.0625
 
 
 def room_for(size: int, capacity: int) -> int:

@@ -178,6 +178,14 @@ def _write_array(directory: Path, name: str, array) -> dict:
                 written += len(piece)
             if written != array.length:
                 raise IndexFileError(f"{path}: wrote {written} values, expected {array.length}")
+        elif array.ndim == 2 and not array.flags.c_contiguous:
+            # The LSH bands are a view of wider rows: written row by row, so
+            # a save never makes a contiguous copy of them.
+            header = {"descr": np.lib.format.dtype_to_descr(array.dtype), "fortran_order": False,
+                      "shape": array.shape}
+            np.lib.format.write_array_header_1_0(out, header)
+            for row in array:
+                out.write(np.ascontiguousarray(row).data)
         else:
             np.save(out, np.ascontiguousarray(array), allow_pickle=False)
         out.flush()
