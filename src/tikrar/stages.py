@@ -247,23 +247,32 @@ _tuple_new = tuple.__new__
 
 
 @dataclass
-class _Presketch:
-    """Text keys of every paragraph, and shingle sets and band keys of the
-    ``rows`` that may go to LSH (non-empty, at least ``short_words`` words):
-    row ``rows[i]``'s set and band keys are number ``columns[i]`` (``i``
-    when ``columns`` is None) of the CSR sets and of ``band_keys``."""
+class Sketch:
+    """What :func:`sketch_batch` computes for a batch: the text key of every
+    paragraph, and for the paragraphs that go to the indexes (``rows``:
+    ordinary, not boilerplate, at least ``short_words`` words) their
+    shingle sets (CSR: ``hashes[set_offsets[i]:set_offsets[i + 1]]`` is row
+    ``rows[i]``'s sorted set), MinHash band keys (``bands x len(rows)``),
+    winnowed fingerprints and shingles in text order (CSR, same order)."""
 
     text_keys: np.ndarray
     rows: np.ndarray
     hashes: np.ndarray
     set_offsets: np.ndarray
     band_keys: np.ndarray
-    # Winnowed fingerprints of the same sets, and their shingles in text
-    # order (CSR, same columns).
     fp_hashes: np.ndarray
     fp_offsets: np.ndarray
     ordered: np.ndarray
     ordered_offsets: np.ndarray
+
+
+@dataclass
+class _Presketch(Sketch):
+    """A :class:`Sketch` made ahead, by :func:`prepare`, of every paragraph
+    that may go to LSH (non-empty, at least ``short_words`` words): row
+    ``rows[i]``'s set and band keys are number ``columns[i]`` (``i`` when
+    ``columns`` is None) of the CSR sets and of ``band_keys``."""
+
     columns: Optional[np.ndarray] = None
     # Band keys of columns from band_keys.shape[1] on (pieces sketched late).
     extra_band_keys: Optional[np.ndarray] = None
@@ -283,7 +292,6 @@ class _Presketch:
 #: From this many paragraphs on, a batch's kernels run on a second thread
 #: while the phrase rules (Python) run on the first.
 OVERLAP_MIN_PARAGRAPHS = 20_000
-
 
 
 # -- prepare --------------------------------------------------------------------
@@ -412,26 +420,6 @@ def _splice_presketch(presketch: _Presketch, split: _Split, config: "DedupConfig
 
 
 # -- sketch -------------------------------------------------------------------------
-
-@dataclass
-class Sketch:
-    """What :func:`sketch_batch` computes for a batch: the text key of every
-    paragraph, and for the paragraphs that go to the indexes (``rows``:
-    ordinary, not boilerplate, at least ``short_words`` words) their
-    shingle sets (CSR: ``hashes[set_offsets[i]:set_offsets[i + 1]]`` is row
-    ``rows[i]``'s sorted set), MinHash band keys (``bands x len(rows)``),
-    winnowed fingerprints and shingles in text order (CSR, same order)."""
-
-    text_keys: np.ndarray
-    rows: np.ndarray
-    hashes: np.ndarray
-    set_offsets: np.ndarray
-    band_keys: np.ndarray
-    fp_hashes: np.ndarray
-    fp_offsets: np.ndarray
-    ordered: np.ndarray
-    ordered_offsets: np.ndarray
-
 
 def _shingle_rows(data, byte_starts, byte_ends, config: "DedupConfig") -> Sketch:
     """Shingle sets, band keys and fingerprints of paragraphs given by their
