@@ -75,3 +75,27 @@ def test_labels_do_not_depend_on_where_the_archive_keeps_its_values(monkeypatch,
     with Deduplicator.open(tmp_path / "index") as reopened:
         assert reopened.state.texts.nbytes == 0  # everything read from the segments
         assert first + records(reopened.add(corpus[150:])) == expected[0]
+
+
+def test_growing_in_place_keeps_the_values_and_copies_when_a_view_is_alive():
+    from tikrar.index import LSHIndex, grow_in_place
+
+    class Holder:
+        pass
+
+    holder = Holder()
+    holder.rows = np.arange(12, dtype=np.uint64).reshape(3, 4)
+    grow_in_place(holder, "rows", 9)  # no other reference: realloc, rows moved
+    assert holder.rows.shape == (3, 9) and holder.rows[:, :4].tolist() == np.arange(12).reshape(3, 4).tolist()
+    view = holder.rows[1]
+    grow_in_place(holder, "rows", 20)  # a view is alive: a copy, the view still valid
+    assert view[:4].tolist() == [4, 5, 6, 7] and holder.rows[:, :4].tolist() == np.arange(12).reshape(3, 4).tolist()
+
+    index = LSHIndex(bands=3, rows=2)
+    rng = np.random.default_rng(4)
+    for start in range(0, 5000, 250):
+        keys = np.sort(rng.integers(0, 2**64 - 1, (3, 250), dtype=np.uint64), axis=1)
+        index.insert_keys(keys, np.arange(start, start + 250))
+    members = index.members[:, : len(index)]
+    assert all(np.all(np.diff(row) >= 0) for row in members)
+    assert sorted((members[2] & np.uint64(0xFFFFFFFF)).tolist()) == list(range(5000))
