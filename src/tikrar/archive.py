@@ -141,8 +141,11 @@ class Archive:
     def attach(self, pieces: Sequence[tuple[int, int, str, int]]) -> None:
         """Hold the items ``[0, end)`` in files from now on: ``pieces`` are
         ``(start, end, path, byte_offset)`` covering them in order (the
-        segments of a save). Items past the last piece stay where they are."""
+        segments of a save). Items past the last piece stay where they are;
+        an empty archive takes the pieces' size (an index being opened)."""
         covered = pieces[-1][1] if pieces else 0
+        if self.size == 0:
+            self.size = covered
         if covered > self.size or (pieces and pieces[0][0] != 0):
             raise ValueError("archive pieces do not start at 0 or pass the end")
         fds = []

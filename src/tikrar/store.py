@@ -165,13 +165,27 @@ class Streamed:
     pieces: Iterator[np.ndarray]
 
 
+def _write_header(out, dtype, shape: tuple) -> None:
+    header = {"descr": np.lib.format.dtype_to_descr(np.dtype(dtype)), "fortran_order": False, "shape": shape}
+    np.lib.format.write_array_header_1_0(out, header)
+
+
+def _read_header(stream) -> tuple[tuple, bool, np.dtype]:
+    """(shape, fortran_order, dtype) of the ``.npy`` file open at its start;
+    leaves the stream at the data."""
+    version = np.lib.format.read_magic(stream)
+    read_header = {(1, 0): np.lib.format.read_array_header_1_0,
+                   (2, 0): np.lib.format.read_array_header_2_0}.get(version)
+    if read_header is None:
+        raise ValueError(f"unknown .npy version {version}")
+    return read_header(stream)
+
+
 def _write_array(directory: Path, name: str, array) -> dict:
     path = directory / f"{name}.npy"
     with open(path, "wb") as out:
         if isinstance(array, Streamed):
-            header = {"descr": np.lib.format.dtype_to_descr(np.dtype(array.dtype)), "fortran_order": False,
-                      "shape": (array.length,)}
-            np.lib.format.write_array_header_1_0(out, header)
+            _write_header(out, array.dtype, (array.length,))
             written = 0
             for piece in array.pieces:
                 out.write(np.ascontiguousarray(piece, dtype=array.dtype).tobytes())
@@ -181,9 +195,7 @@ def _write_array(directory: Path, name: str, array) -> dict:
         elif array.ndim == 2 and not array.flags.c_contiguous:
             # The LSH bands are a view of wider rows: written row by row, so
             # a save never makes a contiguous copy of them.
-            header = {"descr": np.lib.format.dtype_to_descr(array.dtype), "fortran_order": False,
-                      "shape": array.shape}
-            np.lib.format.write_array_header_1_0(out, header)
+            _write_header(out, array.dtype, array.shape)
             for row in array:
                 out.write(np.ascontiguousarray(row).data)
         else:
@@ -244,12 +256,7 @@ def _checked_file(directory: Path, name: str, expected: dict, dtype, ndim: int =
         raise IndexFileError(f"index file {where} is damaged (its size or checksum is not the one saved)")
     try:
         with open(path, "rb") as stream:
-            version = np.lib.format.read_magic(stream)
-            read_header = {(1, 0): np.lib.format.read_array_header_1_0,
-                           (2, 0): np.lib.format.read_array_header_2_0}.get(version)
-            if read_header is None:
-                raise ValueError(f"unknown .npy version {version}")
-            shape, fortran, held = read_header(stream)
+            shape, fortran, held = _read_header(stream)
             offset = stream.tell()
     except ValueError as err:
         raise IndexFileError(f"index file {where} is not a plain array: {err}") from None
@@ -540,13 +547,16 @@ class Store:
         return {"segments": len(segments), "bytes": sum(f["bytes"] for f in files.values()), "compacted": compact}
 
     def _attach_archives(self, state: IndexState) -> None:
-        for archive, name in ((state.ordered, "ordered"), (state.texts, "texts")):
-            pieces, start = [], 0
-            for segment in self.manifest["segments"]:
-                held = _checked_header(self.path / segment["name"] / f"{name}.npy")
-                pieces.append((start, start + held[0], str(held[2]), held[1]))
-                start += held[0]
-            archive.attach(pieces)
+        """Point the state's archives at the segments just written (their
+        headers are read; the files were checked as they were written)."""
+
+        def written(path: Path) -> _ArrayFile:
+            with open(path, "rb") as stream:
+                shape, _, dtype = _read_header(stream)
+                return _ArrayFile(path, tuple(shape), dtype, stream.tell())
+
+        _attach(state, [{name: written(self.path / segment["name"] / f"{name}.npy") for name in ARCHIVED}
+                        for segment in self.manifest["segments"]])
 
     def _write_manifest(self, manifest: dict) -> None:
         temporary = self.path / f"{MANIFEST}.tmp"
@@ -558,14 +568,20 @@ class Store:
         _fsync_dir(self.path)
 
 
-def _checked_header(path: Path) -> tuple[int, int, Path]:
-    """(values, data offset, path) of a 1-D ``.npy`` file this store wrote."""
-    with open(path, "rb") as stream:
-        version = np.lib.format.read_magic(stream)
-        read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
-                       else np.lib.format.read_array_header_2_0)
-        shape, _, _ = read_header(stream)
-        return int(shape[0]), stream.tell(), path
+#: The segment files the state's archives read from (see tikrar.archive).
+ARCHIVED = ("ordered", "texts")
+
+
+def _attach(state: IndexState, parts: list[dict]) -> None:
+    """The state's archives read from the ``ARCHIVED`` files of ``parts``
+    (one dict of ``_ArrayFile`` per segment, in order)."""
+    for name in ARCHIVED:
+        pieces, start = [], 0
+        for part in parts:
+            held = part[name]
+            pieces.append((start, start + held.shape[0], str(held.path), held.offset))
+            start += held.shape[0]
+        getattr(state, name).attach(pieces)
 
 
 def _segment_arrays(state: IndexState, first: tuple[int, int], everything: bool) -> dict:
@@ -647,14 +663,7 @@ def _fill(state: IndexState, parts: list[dict]) -> None:
     state.hashes = Column.adopt(_concatenated([p["hashes"] for p in parts], np.uint32))
     state.ordered_offsets = Column.adopt(_offsets([p["ordered_sizes"] for p in parts]))
     state.text_offsets = Column.adopt(_offsets([p["text_sizes"] for p in parts]))
-    for archive, name in ((state.ordered, "ordered"), (state.texts, "texts")):
-        pieces, start = [], 0
-        for p in parts:
-            held = p[name]
-            pieces.append((start, start + held.shape[0], str(held.path), held.offset))
-            start += held.shape[0]
-        archive.size = start
-        archive.attach(pieces)
+    _attach(state, parts)
     for p in parts:
         state.doc_ids.extend(p["doc_ids"])
         state.article_sources.extend(p["sources"])
