@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tikrar import Deduplicator, archive
+from tikrar import DedupConfig, Deduplicator, archive
+from tikrar.config import LSHConfig
 from tikrar.archive import Archive
 
 from test_store import records
@@ -99,3 +100,56 @@ def test_growing_in_place_keeps_the_values_and_copies_when_a_view_is_alive():
     members = index.members[:, : len(index)]
     assert all(np.all(np.diff(row) >= 0) for row in members)
     assert sorted((members[2] & np.uint64(0xFFFFFFFF)).tolist()) == list(range(5000))
+
+
+@pytest.mark.parametrize("gap_bytes, block_bytes", [(0, 4), (64, 256), (1 << 20, 1 << 30)])
+def test_gather_in_blocks_equals_one_read_per_range(gap_bytes, block_bytes):
+    rng = np.random.default_rng(3)
+    values = rng.integers(0, 1 << 32, 5000, dtype=np.uint64).astype(np.uint32)
+    held = Archive(np.uint32, spill_bytes=400)  # memory tail, scratch file, and pieces across both
+    for start in range(0, 5000, 333):
+        held.extend(values[start : start + 333])
+    starts = rng.integers(0, 5000, 300)
+    ends = np.minimum(5000, starts + rng.integers(0, 40, 300))
+    starts[:5] = [0, 4999, 17, 17, 100]  # the edges, a repeated range, an empty one
+    ends[:5] = [3, 5000, 30, 30, 100]
+    out, offsets = held.gather(starts, ends, gap_bytes=gap_bytes, block_bytes=block_bytes)
+    expected = [held.read(a, b) for a, b in zip(starts.tolist(), ends.tolist())]
+    assert offsets.tolist() == np.concatenate([[0], np.cumsum([len(e) for e in expected])]).tolist()
+    assert np.array_equal(out, np.concatenate(expected))
+    assert np.array_equal(out[offsets[1] : offsets[2]], values[4999:5000])
+    with pytest.raises(IndexError):
+        held.gather([4990], [5001])
+
+
+def templated(count: int, seed: int) -> list[tuple[str, str]]:
+    """Paragraphs of one template with a word changed: buckets far fuller
+    than the lookup window, and shared fingerprints everywhere."""
+    rng = np.random.default_rng(seed)
+    words = ["".join(rng.choice(list(LETTERS), 4)) for _ in range(60)]
+    out = []
+    for k in range(count):
+        line = words[:25]
+        line[int(rng.integers(0, 25))] = f"رقم{k % 97}"
+        out.append((f"t{k}", " ".join(line) + "\n" + " ".join(rng.choice(words, 40))))
+    return out
+
+
+@pytest.mark.parametrize("make, feature", [(reusing_articles, "reused"), (templated, "duplicate_of")])
+def test_reading_only_the_candidate_sets_labels_as_reading_them_all(monkeypatch, make, feature):
+    from tikrar import _label
+
+    articles = make(900, seed=8)
+    batches = [articles[k : k + 150] for k in range(0, 900, 150)]
+
+    def run():
+        # Small windows, so that they bind.
+        d = Deduplicator(config=DedupConfig(lsh=LSHConfig(max_bucket_pairs=4), fingerprint_postings=3))
+        return [records(d.add(batch)) for batch in batches]
+
+    chosen = run()
+    monkeypatch.setattr(_label, "held_candidates", lambda *args: np.arange(args[-1], dtype=np.int64))
+    everything = run()
+    assert chosen == everything
+    # What the sets decide is there to compare: passages, or duplicates.
+    assert sum(bool(r[feature]) for batch in chosen for r in batch) > 100

@@ -237,7 +237,7 @@ def snapshot(deduplicator) -> dict:
         "lsh": state.lsh.members[:, : len(state.lsh)].tobytes(),
         "fingerprints": state.fingerprints.postings.tobytes(),
         "texts": state.first_by_text._keys[: len(state.first_by_text)].tobytes(),
-        "hashes": state.hashes.values.tobytes(),
+        "hashes": state.hashes.read(0, state.hashes.size).tobytes(),
         "clusters": {k: dict(v) for k, v in state.cluster_sources.items()},
         "kept": state.kept_texts(np.flatnonzero(np.diff(state.text_offsets.values))),
     }

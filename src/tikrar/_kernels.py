@@ -967,3 +967,45 @@ def gather_sets(hashes, offsets, rows):
         for p in range(out_offsets[r + 1] - out_offsets[r]):
             out[out_offsets[r] + p] = hashes[start + p]
     return out, out_offsets
+
+
+@njit(cache=True, nogil=True)
+def read_blocks(starts, ends, gap, limit):
+    """Group ranges ``[starts[i], ends[i])`` (sorted by start, none empty)
+    into blocks to be read whole: a range joins the block before it when it
+    starts at most ``gap`` items past what the block covers and the block
+    stays within ``limit`` items (a longer range is a block of its own).
+    Returns the first range of each block and one past the last, and each
+    block's ``[lo, hi)``.
+
+    >>> first, lo, hi = read_blocks(np.array([0, 5, 100]), np.array([4, 9, 120]), 10, 50)
+    >>> first.tolist(), lo.tolist(), hi.tolist()
+    ([0, 2, 3], [0, 100], [9, 120])
+    """
+    n = starts.shape[0]
+    first = np.empty(n + 1, dtype=np.int64)
+    lo = np.empty(n, dtype=np.int64)
+    hi = np.empty(n, dtype=np.int64)
+    blocks = 0
+    for i in range(n):
+        if blocks > 0 and starts[i] <= hi[blocks - 1] + gap and max(hi[blocks - 1], ends[i]) - lo[blocks - 1] <= limit:
+            hi[blocks - 1] = max(hi[blocks - 1], ends[i])
+            continue
+        first[blocks] = i
+        lo[blocks] = starts[i]
+        hi[blocks] = ends[i]
+        blocks += 1
+    first[blocks] = n
+    return first[: blocks + 1].copy(), lo[:blocks].copy(), hi[:blocks].copy()
+
+
+@njit(cache=True, nogil=True)
+def copy_ranges(block, base, starts, ends, out, at):
+    """Copy ``block[starts[i] - base : ends[i] - base]`` to ``out`` at
+    ``at[i]``, for every i."""
+    for i in range(starts.shape[0]):
+        size = ends[i] - starts[i]
+        source = starts[i] - base
+        target = at[i]
+        for j in range(size):
+            out[target + j] = block[source + j]

@@ -135,8 +135,92 @@ def _runs(sorted_members, held, held_size):
 
 
 @njit(cache=True, nogil=True)
+def bucket_runs(band_sorted, held_bands, held_size):
+    """:func:`_runs` of every band, the runs of all bands numbered together:
+    ``run_of[b, e]`` (-1: a bucket of ``e`` alone), ``band_base`` (the runs
+    of band ``b`` are ``band_base[b]:band_base[b + 1]``), and per run the
+    end and size of its bucket among the held members of its band."""
+    bands = band_sorted.shape[0]
+    m = band_sorted.shape[1]
+    run_of = np.empty((bands, m), dtype=np.int32)
+    band_base = np.zeros(bands + 1, dtype=np.int64)
+    ends = []
+    counts = []
+    for b in range(bands):
+        r, end, count = _runs(band_sorted[b], held_bands[b], held_size)
+        run_of[b] = r
+        ends.append(end)
+        counts.append(count)
+        band_base[b + 1] = band_base[b] + end.shape[0]
+    run_old_end = np.empty(band_base[bands], dtype=np.int64)
+    run_old_count = np.empty(band_base[bands], dtype=np.int64)
+    for b in range(bands):
+        run_old_end[band_base[b] : band_base[b + 1]] = ends[b]
+        run_old_count[band_base[b] : band_base[b + 1]] = counts[b]
+    return run_of, band_base, run_old_end, run_old_count
+
+
+@njit(cache=True, nogil=True)
+def posting_runs(fp_sorted, held_fp, held_fp_size):
+    """:func:`_runs` of the batch's fingerprint entries against the held
+    postings: ``fp_run[x]`` per entry, and per run its postings' end and
+    count in ``held_fp``."""
+    return _runs(fp_sorted, held_fp, held_fp_size)
+
+
+@njit(cache=True, nogil=True)
+def held_candidates(band_base, run_old_end, run_old_count, held_bands, window, fp_run, fp_offsets, fp_old_end,
+                    fp_old_count, held_fp, fp_window, min_reuse_hits, total_ids):
+    """The held (earlier batches') paragraphs whose shingle sets
+    :func:`keep_first` and the reused passages may read, sorted: the
+    ``window`` most recent members of every bucket the batch shares, and
+    the paragraphs found among the ``fp_window`` most recent postings of a
+    batch paragraph's fingerprints at least ``min(min_reuse_hits, need)``
+    times (``need``: half its fingerprints, what verification asks). The
+    kernel itself visits fewer (members of this batch take part of each
+    window), so this is a superset of what it reads."""
+    needed = np.zeros(total_ids, dtype=np.bool_)
+    bands = band_base.shape[0] - 1
+    for b in range(bands):
+        held = held_bands[b]
+        for r in range(band_base[b], band_base[b + 1]):
+            end = run_old_end[r]
+            for at in range(end - 1, end - 1 - min(run_old_count[r], window), -1):
+                needed[np.int64(held[at] & _LOW32)] = True
+    stamp = np.full(total_ids, -1, dtype=np.int64)
+    hits = np.zeros(total_ids, dtype=np.int32)
+    seen = np.empty(64, dtype=np.int64)
+    m = fp_offsets.shape[0] - 1
+    for e in range(m):
+        found = 0
+        first, last = fp_offsets[e], fp_offsets[e + 1]
+        for x in range(first, last):
+            r = fp_run[x]
+            if r < 0:
+                continue
+            end = fp_old_end[r]
+            for at in range(end - 1, end - 1 - min(fp_old_count[r], fp_window), -1):
+                cand = np.int64(held_fp[at] & _LOW32)
+                if stamp[cand] != e:
+                    stamp[cand] = e
+                    hits[cand] = 0
+                    if found == seen.shape[0]:
+                        grown = np.empty(2 * found, dtype=np.int64)
+                        grown[:found] = seen[:found]
+                        seen = grown
+                    seen[found] = cand
+                    found += 1
+                hits[cand] += 1
+        least = min(min_reuse_hits, max(1, (last - first + 1) // 2))
+        for c in range(found):
+            if hits[seen[c]] >= least:
+                needed[seen[c]] = True
+    return np.flatnonzero(needed)
+
+
+@njit(cache=True, nogil=True)
 def keep_first(first_id, kind, heading, group, group_kept, row_of_e, fp_offsets, ordered, ordered_offsets,
-               band_sorted, held_bands, held_size, fp_sorted, held_fp, held_fp_size,
+               run_of, band_base, run_old_end, run_old_count, held_bands, fp_run, fp_old_end, fp_old_count, held_fp,
                set_hashes, set_offsets, threshold, containment, reverse, min_new, window, fp_window,
                min_reuse_hits, total_ids):
     """Label the paragraphs of one batch, in order.
@@ -149,13 +233,14 @@ def keep_first(first_id, kind, heading, group, group_kept, row_of_e, fp_offsets,
     Row ``k`` has global id ``first_id + k``.
 
     Paragraphs that go to the indexes (``e = 0 .. m-1``, row ``row_of_e[e]``,
-    increasing) have their band keys in ``band_sorted[b]`` (sorted, high 32
-    bits of the key over ``e``) and their fingerprints in ``fp_sorted``
-    (sorted, fingerprint over the position ``x`` of the entry;
-    ``fp_offsets`` gives each e's entries). ``held_bands[b, :held_size]``
-    and ``held_fp[:held_fp_size]`` are the indexes of earlier batches (key
-    over global id). ``set_hashes``/``set_offsets`` are the shingle sets by
-    global id, this batch included.
+    increasing) are grouped by bucket: ``run_of, band_base, run_old_end,
+    run_old_count`` from :func:`bucket_runs` over their band keys and
+    ``held_bands`` (the bands of earlier batches, key over global id), and
+    ``fp_run, fp_old_end, fp_old_count`` from :func:`posting_runs` over their
+    fingerprint entries (``fp_offsets`` gives each e's entries) and
+    ``held_fp``. ``set_hashes``/``set_offsets`` are the shingle sets by
+    global id, this batch included; of earlier batches only those of
+    :func:`held_candidates` need be there.
 
     A candidate ``q`` of paragraph ``p`` is a repeat when ``jaccard >=
     threshold`` (NEAR) or ``|P & Q| / |P| >= containment`` (CONTAINED;
@@ -173,7 +258,6 @@ def keep_first(first_id, kind, heading, group, group_kept, row_of_e, fp_offsets,
     row (for reused passages; kept rows only matter).
     """
     n = kind.shape[0]
-    bands = band_sorted.shape[0]
     m = row_of_e.shape[0]
     codes = np.zeros(n, dtype=np.int8)
     target = np.full(n, -1, dtype=np.int64)
@@ -184,34 +268,23 @@ def keep_first(first_id, kind, heading, group, group_kept, row_of_e, fp_offsets,
     # bands numbered together: per paragraph, the list of its buckets
     # (``slot_run[slot_offsets[e]:slot_offsets[e + 1]]``), and the kept
     # members of each bucket as a chain of slots, most recent first.
-    band_runs = []
-    band_base = np.zeros(bands + 1, dtype=np.int64)
+    bands = run_of.shape[0]
     slot_count = np.zeros(m + 1, dtype=np.int64)
     for b in range(bands):
-        r, end, count = _runs(band_sorted[b], held_bands[b], held_size)
-        band_runs.append((r, end, count))
-        band_base[b + 1] = band_base[b] + end.shape[0]
         for e in range(m):
-            if r[e] >= 0:
+            if run_of[b, e] >= 0:
                 slot_count[e + 1] += 1
     slot_offsets = np.cumsum(slot_count)
     total_runs = band_base[bands]
     run_band = np.empty(total_runs, dtype=np.int64)
-    run_old_end = np.empty(total_runs, dtype=np.int64)
-    run_old_count = np.empty(total_runs, dtype=np.int64)
     run_head = np.full(total_runs, -1, dtype=np.int64)
     slot_run = np.empty(slot_offsets[m], dtype=np.int64)
     fill = slot_offsets[:m].copy()
     for b in range(bands):
-        r, end, count = band_runs[b]
-        base = band_base[b]
-        for x in range(end.shape[0]):
-            run_band[base + x] = b
-            run_old_end[base + x] = end[x]
-            run_old_count[base + x] = count[x]
+        run_band[band_base[b] : band_base[b + 1]] = b
         for e in range(m):
-            if r[e] >= 0:
-                slot_run[fill[e]] = base + r[e]
+            if run_of[b, e] >= 0:
+                slot_run[fill[e]] = band_base[b] + run_of[b, e]
                 fill[e] += 1
     slot_next = np.full(slot_offsets[m], -1, dtype=np.int64)
     slot_e = np.empty(slot_offsets[m], dtype=np.int64)
@@ -219,8 +292,7 @@ def keep_first(first_id, kind, heading, group, group_kept, row_of_e, fp_offsets,
         for slot in range(slot_offsets[e], slot_offsets[e + 1]):
             slot_e[slot] = e
 
-    fp_total = fp_sorted.shape[0]
-    fp_run, fp_old_end, fp_old_count = _runs(fp_sorted, held_fp, held_fp_size)
+    fp_total = fp_run.shape[0]
     fp_head = np.full(fp_old_end.shape[0], -1, dtype=np.int64)
     fp_next = np.full(fp_total, -1, dtype=np.int64)
     e_of_entry = np.empty(fp_total, dtype=np.int64)

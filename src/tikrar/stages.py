@@ -31,6 +31,7 @@ a notebook, a benchmark or a distributed job can call them one at a time.
 from __future__ import annotations
 
 import gc
+import logging
 import re
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -62,6 +63,8 @@ from .types import (
     ParagraphRef,
     Record,
 )
+
+logger = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from .dedup import DedupConfig
@@ -499,6 +502,10 @@ class Verdicts:
     group_kept: np.ndarray
     band_members: np.ndarray
     fingerprint_members: np.ndarray
+    # The shingle sets by gid that labelling read (the batch's, and those of
+    # earlier kept paragraphs it may match), for the reused passages.
+    set_hashes: np.ndarray
+    set_offsets: np.ndarray
 
 
 def label(batch: Batch, sketch: Sketch, state: IndexState, config: "DedupConfig") -> Verdicts:
@@ -552,28 +559,33 @@ def label(batch: Batch, sketch: Sketch, state: IndexState, config: "DedupConfig"
                                    np.arange(len(sketch.fp_hashes), dtype=np.uint32))
     sizes = np.zeros(n, dtype=np.int64)
     sizes[e_rows] = np.diff(sketch.set_offsets)
-    old_hashes, old_sets = state.hashes.size, state.set_offsets.size
     policy = config.policy
-    # The batch's sets sit after the state's while the kernel runs (it
-    # compares paragraphs of the batch with each other by gid too).
-    state.hashes.extend(sketch.hashes)
-    state.set_offsets.extend(state.set_offsets.values[-1] + np.cumsum(sizes))
-    try:
-        codes, target, jaccard, match, reuse_rows, reuse_ids, _ = _label.keep_first(
-            first_id, kind, heading, group, group_kept, e_rows, sketch.fp_offsets, sketch.ordered,
-            sketch.ordered_offsets, band_sorted, state.lsh.members, len(state.lsh), fp_sorted,
-            state.fingerprints.held, len(state.fingerprints), state.hashes.values, state.set_offsets.values,
-            policy.threshold, policy.containment or 0.0, policy.reverse_containment, config.new_text_shingles,
-            config.lsh.max_bucket_pairs, config.fingerprint_postings, reuse.MIN_SHARED_FINGERPRINTS, first_id + n,
-        )
-    finally:
-        state.hashes.truncate(old_hashes)
-        state.set_offsets.truncate(old_sets)
+    lsh, fingerprints = state.lsh, state.fingerprints
+    window, fp_window = config.lsh.max_bucket_pairs, config.fingerprint_postings
+    run_of, band_base, run_old_end, run_old_count = _label.bucket_runs(band_sorted, lsh.members, len(lsh))
+    fp_run, fp_old_end, fp_old_count = _label.posting_runs(fp_sorted, fingerprints.held, len(fingerprints))
+    # The shingle sets of earlier batches live on disk (see IndexState): read
+    # only those the kernel and the reused passages may look at.
+    reuse_hits = reuse.MIN_SHARED_FINGERPRINTS if _finds_reuse(config) else np.iinfo(np.int32).max
+    wanted = _label.held_candidates(band_base, run_old_end, run_old_count, lsh.members, window, fp_run,
+                                    sketch.fp_offsets, fp_old_end, fp_old_count, fingerprints.held, fp_window,
+                                    reuse_hits, first_id)
+    set_hashes, set_offsets = state.sets_of(wanted, sketch.hashes, sizes)
+    logger.debug("label: %d paragraphs, %d earlier shingle sets read (%d values)", n, len(wanted),
+                 len(set_hashes) - len(sketch.hashes))
+    codes, target, jaccard, match, reuse_rows, reuse_ids, _ = _label.keep_first(
+        first_id, kind, heading, group, group_kept, e_rows, sketch.fp_offsets, sketch.ordered,
+        sketch.ordered_offsets, run_of, band_base, run_old_end, run_old_count, lsh.members, fp_run, fp_old_end,
+        fp_old_count, fingerprints.held, set_hashes, set_offsets, policy.threshold, policy.containment or 0.0,
+        policy.reverse_containment, config.new_text_shingles, window, fp_window, reuse.MIN_SHARED_FINGERPRINTS,
+        first_id + n,
+    )
+    del run_of, fp_run
     duplicate = codes == _label.DUPLICATE
     canonical = np.where(duplicate, target, gids)
     reuse_pairs = np.stack([reuse_rows + first_id, reuse_ids], axis=1).astype(np.int64).reshape(-1, 2)
     verdicts = Verdicts(first_id, codes, target, jaccard, match, canonical, reuse_pairs, group_keys, group_kept,
-                        band_sorted, fp_sorted)
+                        band_sorted, fp_sorted, set_hashes, set_offsets)
     batch.verdicts = verdicts
     return verdicts
 
@@ -633,22 +645,27 @@ def commit(batch: Batch, sketch: Sketch, verdicts: Verdicts, state: IndexState, 
 
 # -- reused passages and records ---------------------------------------------------------
 
+def _finds_reuse(config: "DedupConfig") -> bool:
+    return config.min_reuse_words is not None and config.shingle.kind == "word"
+
+
 def reused_passages(batch: Batch, verdicts: Verdicts, state: IndexState, config: "DedupConfig") -> dict[int, tuple]:
     """Reused passages of the batch's kept paragraphs (after :func:`commit`),
     from the candidate pairs that share fingerprints (see
     :mod:`tikrar.reuse`): ``{row: passages}``."""
     first_id, codes, pairs = verdicts.first_id, verdicts.codes, verdicts.reuse_pairs
-    if config.min_reuse_words is None or config.shingle.kind != "word" or len(pairs) == 0:
+    if not _finds_reuse(config) or len(pairs) == 0:
         return {}
     pairs = pairs[codes[pairs[:, 0] - first_id] == _label.KEPT]
     pairs = pairs[np.lexsort((pairs[:, 1], pairs[:, 0]))]
-    inter = _label.intersections(pairs, state.hashes.values, state.set_offsets.values)
+    set_hashes, set_offsets = verdicts.set_hashes, verdicts.set_offsets
+    inter = _label.intersections(pairs, set_hashes, set_offsets)
     pairs = pairs[inter >= reuse.min_pair_shingles(config.min_reuse_words, config.short_words, config.shingle)]
     if len(pairs) == 0:
         return {}
     ordered, ordered_offsets = state.ordered_of(pairs.reshape(-1))
     segments, shares = _label.shared_segments(
-        pairs, ordered, ordered_offsets, state.hashes.values, state.set_offsets.values, config.shingle.size,
+        pairs, ordered, ordered_offsets, set_hashes, set_offsets, config.shingle.size,
         config.min_reuse_words, config.short_words, reuse.MIN_SIMILARITY)
     if len(segments) == 0:
         return {}

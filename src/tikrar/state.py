@@ -14,7 +14,7 @@ field                  type                         what
 ``lsh``                LSHIndex: (bands, k) uint64  sorted ``band_key_high32 << 32 | gid`` per band
 ``fingerprints``       FingerprintIndex: uint64     sorted ``fingerprint << 32 | gid``
 ``first_by_text``      KeyTable: uint64 -> uint32   normalized-text key -> gid of the kept paragraph
-``hashes``             uint32, CSR by gid            shingle set of each kept paragraph (others empty)
+``hashes``             Archive uint32, CSR by gid    shingle set of each kept paragraph (others empty; mostly on disk)
 ``set_offsets``        int64, n + 1                  ``hashes[set_offsets[g]:set_offsets[g + 1]]``
 ``ordered``            Archive uint32, CSR by gid    a kept paragraph's shingles in text order (mostly on disk)
 ``ordered_offsets``    int64, n + 1
@@ -146,9 +146,11 @@ class IndexState:
         self.lsh = LSHIndex(bands, rows, lsh_config)
         self.fingerprints = FingerprintIndex()
         self.first_by_text = KeyTable()
-        self.hashes = Column(np.uint32)
+        # The shingle sets are read only for the few kept paragraphs a batch
+        # may match (see sets_of); the texts and text-order shingles only to
+        # place reused passages: all three are kept on disk (tikrar.archive).
+        self.hashes = Archive(np.uint32)
         self.set_offsets = Column(np.int64, [0])
-        # Read only to place reused passages: kept on disk (see tikrar.archive).
         self.ordered = Archive(np.uint32)
         self.ordered_offsets = Column(np.int64, [0])
         self.texts = Archive(np.uint8)
@@ -238,6 +240,30 @@ class IndexState:
         by_gid = np.zeros(len(offsets), dtype=np.int64)
         np.cumsum(sizes, out=by_gid[1:])
         return values, by_gid
+
+    def sets_of(self, gids: np.ndarray, batch_hashes: np.ndarray, batch_sizes: np.ndarray
+                ) -> tuple[np.ndarray, np.ndarray]:
+        """The shingle sets of the held paragraphs ``gids`` (sorted) and of
+        a batch about to be labelled (CSR ``batch_hashes`` with
+        ``batch_sizes`` per paragraph, gids from :attr:`count` on), as one
+        CSR by gid over ``count + len(batch_sizes)`` paragraphs; the sets of
+        other held paragraphs are empty.
+
+        >>> state = IndexState(bands=2, rows=2)
+        >>> values, offsets = state.sets_of(np.zeros(0, np.int64), np.array([7, 9], np.uint32), np.array([2]))
+        >>> values.tolist(), offsets.tolist()
+        ([7, 9], [0, 2])
+        """
+        offsets = self.set_offsets.values
+        gids = np.asarray(gids, dtype=np.int64)
+        held, local = self.hashes.gather(offsets[gids], offsets[gids + 1])
+        count = self.count
+        sizes = np.zeros(count + len(batch_sizes), dtype=np.int64)
+        sizes[gids] = np.diff(local)
+        sizes[count:] = batch_sizes
+        by_gid = np.zeros(len(sizes) + 1, dtype=np.int64)
+        np.cumsum(sizes, out=by_gid[1:])
+        return np.concatenate([held, np.asarray(batch_hashes, dtype=np.uint32)]), by_gid
 
     # -- corpus boilerplate counts ---------------------------------------------
 

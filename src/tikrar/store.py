@@ -569,7 +569,7 @@ class Store:
 
 
 #: The segment files the state's archives read from (see tikrar.archive).
-ARCHIVED = ("ordered", "texts")
+ARCHIVED = ("hashes", "ordered", "texts")
 
 
 def _attach(state: IndexState, parts: list[dict]) -> None:
@@ -593,14 +593,12 @@ def _segment_arrays(state: IndexState, first: tuple[int, int], everything: bool)
     out: dict = {}
     for name in ("article_of", "paragraph_index", "canonical"):
         out[name] = getattr(state, name).values[a:b]
-    set_offsets = state.set_offsets.values
-    out["set_sizes"] = np.diff(set_offsets[a : b + 1])
-    out["hashes"] = state.hashes.values[set_offsets[a] : set_offsets[b]]
-    for name, archive, offsets in (("ordered", state.ordered, state.ordered_offsets.values),
-                                   ("text", state.texts, state.text_offsets.values)):
-        out[f"{name}_sizes"] = np.diff(offsets[a : b + 1])
+    for name, sizes, archive, offsets in (("hashes", "set_sizes", state.hashes, state.set_offsets.values),
+                                          ("ordered", "ordered_sizes", state.ordered, state.ordered_offsets.values),
+                                          ("texts", "text_sizes", state.texts, state.text_offsets.values)):
+        out[sizes] = np.diff(offsets[a : b + 1])
         lo, hi = int(offsets[a]), int(offsets[b])
-        out["texts" if name == "text" else name] = Streamed(archive.dtype, hi - lo, archive.chunks(lo, hi))
+        out[name] = Streamed(archive.dtype, hi - lo, archive.chunks(lo, hi))
     members = state.lsh.members[:, : len(state.lsh)]
     # Each band is sorted by its own key: pick the new members band by band.
     out["lsh"] = np.stack([row[(row & low) >= np.uint64(a)] for row in members]) if a else members
@@ -660,7 +658,6 @@ def _fill(state: IndexState, parts: list[dict]) -> None:
     state.canonical = Column.adopt(_concatenated([p["canonical"] for p in parts], np.int64))
     n = state.article_of.size
     state.set_offsets = Column.adopt(_offsets([p["set_sizes"] for p in parts]))
-    state.hashes = Column.adopt(_concatenated([p["hashes"] for p in parts], np.uint32))
     state.ordered_offsets = Column.adopt(_offsets([p["ordered_sizes"] for p in parts]))
     state.text_offsets = Column.adopt(_offsets([p["text_sizes"] for p in parts]))
     _attach(state, parts)
