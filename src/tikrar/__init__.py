@@ -3,7 +3,14 @@
 >>> import tikrar
 >>> tikrar.normalize("الْعَرَبِيَّةُ")
 'العربيه'
+
+tikrar logs to the ``logging`` logger ``"tikrar"`` (its modules to
+children such as ``"tikrar.dedup"``) and never configures logging itself:
+nothing is shown until the application adds a handler, for example
+``logging.basicConfig(level=logging.DEBUG)``.
 """
+
+import logging as _logging
 
 from .boilerplate import Rule, default_rules, load_rules
 from .config import LSHConfig, MinHashConfig, ShingleConfig
@@ -22,6 +29,7 @@ _LAZY = {
     "IndexFileError": "store",
     "IndexLockedError": "store",
     "IndexState": "state",
+    "ParagraphProgress": "progress",
     "dedup": "dedup",
     "shingle_hash": "shingle",
     "shingle_sets": "shingle",
@@ -32,6 +40,10 @@ _LAZY = {
 }
 
 __version__ = "0.1.0"
+
+# A library leaves handlers to the application; the NullHandler keeps
+# Python's last-resort handler from printing tikrar's records on stderr.
+_logging.getLogger(__name__).addHandler(_logging.NullHandler())
 
 
 
@@ -67,6 +79,7 @@ __all__ = [
     "MissingDependencyError",
     "NormalizeConfig",
     "Paragraph",
+    "ParagraphProgress",
     "ParagraphRef",
     "RULES",
     "Record",

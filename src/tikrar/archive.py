@@ -24,6 +24,8 @@ from typing import Iterator, Optional, Sequence
 
 import numpy as np
 
+__all__ = ["Archive", "CHUNK_BYTES", "GATHER_BLOCK_BYTES", "GATHER_GAP_BYTES", "SPILL_BYTES"]
+
 #: In-memory tail beyond which appended items move to the scratch file.
 SPILL_BYTES = 32 << 20
 #: Items per chunk when an archive is streamed into a file.
@@ -47,7 +49,13 @@ class _Extent:
 
 class Archive:
     """A growing 1-D array of one dtype: the recent tail in memory, the
-    rest in files, read by ranges (see the module docstring)."""
+    rest in files, read by ranges (see the module docstring).
+
+    >>> held = Archive(np.uint8, spill_bytes=4)   # beyond 4 bytes, to the scratch file
+    >>> held.extend(np.arange(10, dtype=np.uint8))
+    >>> held.nbytes, held.read(2, 6).tolist()
+    (0, [2, 3, 4, 5])
+    """
 
     def __init__(self, dtype, spill_bytes: Optional[int] = None):
         self.dtype = np.dtype(dtype)

@@ -32,6 +32,13 @@ from .errors import ConfigError, InputError
 from .normalize import RULES, normalize, normalize_with_offsets
 from .segment import _EDGE as _SEGMENT_EDGE
 
+__all__ = [
+    "Rule", "BoilerplateHit", "load_rules", "default_rules", "required_literals", "find_boilerplate",
+    "find_boilerplate_batch", "may_match", "furniture_candidates", "split_furniture", "source_key",
+    "rule_view", "WHERE", "EDGE_PARAGRAPHS", "LIST_ITEM_MAX_WORDS", "SOURCE_SEPARATORS",
+    "JOINED_SCAN_MIN_PARAGRAPHS", "OPENING_CHARS", "PREFIX_MIN_REST_WORDS",
+]
+
 WHERE = ("anywhere", "start", "end")
 #: A paragraph is at the start (end) of an article when it is among the first
 #: (last) this many paragraphs.

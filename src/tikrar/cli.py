@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
 from collections import Counter
 from typing import Optional, Sequence
@@ -12,7 +14,15 @@ from .boilerplate import default_rules, load_rules
 from .dedup import Deduplicator
 from .errors import TikrarError
 from .io import CleanWriter, JsonlWriter, atomic_output, install_termination_cleanup, iter_batches, read_paths
+from .io import cleaned_output, cleaned_rows, record_output
 from .normalize import PRESETS, normalize
+from .report import Report
+from . import view as _view
+from .progress import ParagraphProgress
+
+__all__ = [
+    "main", "EXIT_BAD_INPUT", "EXIT_INTERRUPTED", "DEFAULT_BATCH_ARTICLES",
+]
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
@@ -21,9 +31,12 @@ DEFAULT_BATCH_ARTICLES = 10_000
 DEDUP_EPILOG = """\
 input:
   PATH may be a .txt file (one article; its doc_id is the file name without
-  extension), a directory of .txt files (read in name order), or a .jsonl file
-  (one JSON object per line with an id and a text field; a "source" field, if
-  present, names the outlet).
+  extension), a directory of .txt files (read in name order), a .jsonl or
+  .jsonl.gz file (one JSON object per line with an id and a text field; a
+  "source" field, if present, names the outlet), or a .parquet file (one
+  article per row, the same columns; read row group by row group, needs
+  pip install 'tikrar[arrow]'). A missing id is <file stem>:<line> (JSONL)
+  or <file stem>:<row> (Parquet, rows counted from 0).
 
 boilerplate:
   Phrase rules (list them with `tikrar rules`; add your own with --rules FILE,
@@ -32,7 +45,10 @@ boilerplate:
   is that source's furniture. Without a "source" field, the doc_id part before
   the first ':' or '/' is the source, or else all input is one source.
 
-output (one JSON object per paragraph, in input order):
+output (-o: one record per paragraph, in input order; OUT.jsonl is JSON
+lines, OUT.jsonl.gz the same compressed, OUT.parquet Parquet with the same
+fields, duplicate_of a struct and reused a list of structs, one row group
+per batch):
   doc_id, index (0-based in the article), start, end (character offsets:
   text[start:end] is the paragraph), text, label (unique | duplicate |
   boilerplate), scope (within | across | null), duplicate_of ({doc_id, index}
@@ -49,6 +65,10 @@ labels (keep-first): a paragraph is a duplicate only of an earlier paragraph
   --containment of its own shingles inside the kept one (contained). One that
   holds a kept paragraph plus new text stays unique and lists the passage in
   "reused"; --clean keeps it whole (--clean-reused cuts the passages out).
+
+cleaned articles: --clean DIR writes one .txt file per article;
+  --clean-output FILE writes them all to one .jsonl, .jsonl.gz or .parquet
+  file of {id, text, source} rows, which tikrar reads back as input.
 
 index (--index DIR): the input is flagged against every article the index
   directory holds, then saved into it, so day-by-day runs give the records of
@@ -98,8 +118,10 @@ def _build_parser() -> argparse.ArgumentParser:
         epilog=DEDUP_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    run.add_argument("paths", nargs="+", metavar="PATH", help=".txt file, directory of .txt files, or .jsonl file")
-    run.add_argument("-o", "--output", required=True, metavar="OUT.jsonl", help="where to write the paragraph records")
+    run.add_argument("paths", nargs="+", metavar="PATH",
+                     help=".txt file, directory of .txt files, .jsonl or .jsonl.gz file, or .parquet file")
+    run.add_argument("-o", "--output", required=True, metavar="OUT",
+                     help="where to write the paragraph records: .jsonl, .jsonl.gz or .parquet")
     run.add_argument("--threshold", type=float, default=None, metavar="T",
                      help="Jaccard similarity at or above which paragraphs are repeats (default 0.5)")
     run.add_argument("--containment", type=_containment, default=None, metavar="C",
@@ -129,8 +151,12 @@ def _build_parser() -> argparse.ArgumentParser:
                      help="shortest passage a kept paragraph reports as reused from an earlier one, in words "
                           "(default 12; 'off' reports none)")
     run.add_argument("--clean", metavar="DIR", help="also write each article without its duplicate and boilerplate paragraphs")
+    run.add_argument("--clean-output", metavar="FILE",
+                     help="also write the cleaned articles to one .jsonl, .jsonl.gz or .parquet file "
+                          "(id, text, source per article)")
     run.add_argument("--clean-reused", action="store_true",
-                     help="with --clean, also cut the reused passages out of the paragraphs that are kept")
+                     help="with --clean or --clean-output, also cut the reused passages out of the paragraphs "
+                          "that are kept")
     run.add_argument("--index", metavar="DIR",
                      help="an index directory: flag the input against every article it holds, then save the "
                           "input into it (created if missing; its settings are the defaults)")
@@ -143,6 +169,9 @@ def _build_parser() -> argparse.ArgumentParser:
     run.add_argument("--skip-bad", action="store_true",
                      help="report unreadable records on stderr and go on, instead of stopping with exit status 2")
     run.add_argument("-q", "--quiet", action="store_true", help="print no summary")
+    run.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                     help="show a progress bar on stderr (paragraphs labelled, paragraphs/s, articles read), "
+                          "advancing per batch (default: only when stderr is a terminal)")
 
     remove = commands.add_parser(
         "remove",
@@ -166,6 +195,21 @@ def _build_parser() -> argparse.ArgumentParser:
     rules = commands.add_parser("rules", help="list the built-in boilerplate rules",
                                 description="Print the built-in boilerplate rules as JSON lines.")
     rules.add_argument("--file", metavar="RULES.json", help="list the rules of this file instead")
+
+    view = commands.add_parser(
+        "report",
+        help="summarize a run's records, or write them as an HTML page",
+        description="Read the records `tikrar dedup -o` wrote and print their summary (counts per label, scope "
+        "and source), or write the view of them as one self-contained HTML page: right to left, duplicates "
+        "linked to the paragraph they repeat, reused passages underlined and linked, boilerplate dimmed with "
+        "its rule. The page loads nothing from the network.",
+    )
+    view.add_argument("records", metavar="OUT.jsonl", help="records written by `tikrar dedup -o`")
+    view.add_argument("--html", metavar="PAGE.html", help="write the HTML view to this file")
+    view.add_argument("--summary", action="store_true", help="print the summary (the default without --html)")
+    view.add_argument("--max-articles", type=int, default=_view.DEFAULT_MAX_ARTICLES, metavar="N",
+                      help=f"articles the page shows, in input order (default {_view.DEFAULT_MAX_ARTICLES}; "
+                           "0 shows them all); the summary always counts every one")
     return parser
 
 
@@ -196,18 +240,27 @@ def _dedup_options(args: argparse.Namespace) -> dict:
     return options
 
 
+def _cleaned_output_or_none(path: Optional[str]):
+    """The writer of --clean-output, or a stand-in ``None`` without it."""
+    return cleaned_output(path) if path else contextlib.nullcontext()
+
+
 def _run_dedup(args: argparse.Namespace) -> int:
     if args.batch_size < 1:
         raise TikrarError(f"--batch-size must be a positive number of articles, got {args.batch_size}")
+    if args.clean_output and os.path.abspath(args.clean_output) == os.path.abspath(args.output):
+        raise TikrarError(f"--clean-output and -o name the same file: {args.output}")
     options = _dedup_options(args)
     if args.duplicate_ids is not None:
         options["duplicate_ids"] = args.duplicate_ids
     deduplicator = Deduplicator.open(args.index, **options) if args.index else Deduplicator(**options)
     skipped = []
+    # One bar for the whole run, advanced by each batch; on stderr only.
+    progress = ParagraphProgress(args.progress)
 
     def note(err):
         skipped.append(err)
-        print(f"tikrar: skipped {err}", file=sys.stderr)
+        progress.write(f"tikrar: skipped {err}")
 
     on_error = "skip" if args.skip_bad else "raise"
     articles = read_paths(
@@ -221,22 +274,25 @@ def _run_dedup(args: argparse.Namespace) -> int:
     try:
         # The output appears whole or not at all; the index is saved after it,
         # so a run killed in between is simply run again.
-        with install_termination_cleanup(), atomic_output(args.output) as out:
-            writer = JsonlWriter(out)
+        with install_termination_cleanup(), record_output(args.output) as writer, \
+                _cleaned_output_or_none(args.clean_output) as clean_file:
             clean = CleanWriter(args.clean) if args.clean else None
             for batch in iter_batches(articles, args.batch_size):
-                report = deduplicator.add(batch, on_error=on_error)
+                report = deduplicator.add(batch, on_error=on_error, progress=progress)
                 for item in report.skipped:
                     note(f"{item.location}: {item.problem}")
                 writer.write_all(report)
                 totals.update(report.counts)
                 if clean is not None:
                     clean.write(report.cleaned(drop_reused=args.clean_reused))
+                if clean_file is not None:
+                    clean_file.write_all(cleaned_rows(report, drop_reused=args.clean_reused))
             if clean is not None:
                 clean.close()
         if args.index:
             deduplicator.save()
     finally:
+        progress.close()
         deduplicator.close()
     if not args.quiet:
         c = totals
@@ -281,14 +337,38 @@ def _run_rules(args: argparse.Namespace) -> int:
     return 0
 
 
+def _run_report(args: argparse.Namespace) -> int:
+    if args.max_articles < 0:
+        raise TikrarError(f"--max-articles must be 0 (all) or a positive number, got {args.max_articles}")
+    report = Report.from_jsonl(args.records)
+    if args.html:
+        report.to_html(args.html, max_articles=args.max_articles or None)
+        shown = len({r.doc_id for r in report.records})
+        if args.max_articles:
+            shown = min(shown, args.max_articles)
+        print(f"tikrar: wrote {args.html} ({shown} of {report.articles} articles shown)", file=sys.stderr)
+    if args.summary or not args.html:
+        print(_view.summary_text(report))
+    return 0
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    """Entry point of the ``tikrar`` command; returns the exit status."""
+    """Entry point of the ``tikrar`` command; returns the exit status.
+
+    ``argv`` are the arguments after the program name (default: the
+    process's own).
+
+    >>> main(["normalize", "الْعَرَبِيَّةُ"])
+    العربيه
+    0
+    """
     parser = _build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()
         return EXIT_BAD_INPUT
-    handlers = {"dedup": _run_dedup, "remove": _run_remove, "normalize": _run_normalize, "rules": _run_rules}
+    handlers = {"dedup": _run_dedup, "remove": _run_remove, "normalize": _run_normalize, "rules": _run_rules,
+                "report": _run_report}
     try:
         return handlers[args.command](args)
     except TikrarError as err:

@@ -8,6 +8,11 @@ from typing import Optional
 
 from .errors import ConfigError
 
+__all__ = [
+    "ShingleConfig", "MinHashConfig", "LSHConfig", "replace", "is_integer", "is_number", "check_flag",
+    "items_of", "SHINGLE_KINDS", "MAX_COUNT",
+]
+
 SHINGLE_KINDS = ("word", "char")
 
 #: The largest count an integer option may hold: the compiled kernels take
@@ -151,5 +156,13 @@ class LSHConfig:
 
 
 def replace(config, **changes):
-    """A copy of a frozen config with some fields changed (validated again)."""
+    """A copy of a frozen config with some fields changed (validated again).
+
+    >>> replace(ShingleConfig(), size=5)
+    ShingleConfig(kind='word', size=5)
+    >>> replace(ShingleConfig(), size=0)
+    Traceback (most recent call last):
+    ...
+    tikrar.errors.ConfigError: shingle size must be an integer from 1 to 32, got 0
+    """
     return dataclasses.replace(config, **changes)

@@ -11,11 +11,13 @@ makes a second batch compare against the first is one
 from __future__ import annotations
 
 import dataclasses
+import logging
 import sys
 import threading
+import time
 import types
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping, Optional, Sequence, Union
+from typing import Any, Callable, Iterable, Mapping, Optional, Sequence, Union
 
 import numpy as np
 
@@ -26,12 +28,19 @@ from .errors import ConfigError, InputError
 from .index import choose_bands
 from .match import MatchPolicy
 from .normalize import DEDUP, PRESETS, NormalizeConfig
+from .progress import ProgressOption, progress_for
 from .report import Report, SkippedArticle
 from .stages import _collector_paused
 from .state import IndexState
 from .types import Article, Record
 
 ArticleLike = Union[Article, Mapping[str, Any], Sequence[Any]]
+
+_log = logging.getLogger(__name__)
+
+
+def _no_stage(name: str) -> None:
+    pass
 
 
 DUPLICATE_ID_POLICIES = ("error", "skip", "replace")
@@ -411,7 +420,8 @@ class Deduplicator:
         """Paragraphs added so far."""
         return self.state.count
 
-    def add(self, articles: Iterable[ArticleLike], on_error: str = "raise") -> Report:
+    def add(self, articles: Iterable[ArticleLike], on_error: str = "raise", *,
+            progress: ProgressOption = None) -> Report:
         """Label the paragraphs of new articles; returns their :class:`Report`.
 
         ``on_error="skip"`` keeps going past an unreadable record and lists
@@ -426,6 +436,14 @@ class Deduplicator:
         ``add`` is all or nothing: if it raises (or is interrupted by
         Ctrl-C), the Deduplicator is exactly as before the call.
 
+        ``progress``: a bar of the paragraphs labelled on stderr or in the
+        notebook; ``None`` (default) shows one only when stderr is a terminal
+        or in a Jupyter kernel, and only for a run longer than half a second;
+        ``True``/``False`` force it; a :class:`tikrar.progress.ParagraphProgress`
+        or a tqdm bar goes on counting across calls (see
+        :mod:`tikrar.progress`). It advances by the batch's paragraphs once
+        they are labelled.
+
         >>> d = Deduplicator(duplicate_ids="skip")
         >>> report = d.add([("a", "نص اول"), ("a", "نص ثان")])
         >>> len(report), report.skipped[0].problem
@@ -433,6 +451,8 @@ class Deduplicator:
         """
         if on_error not in ("raise", "skip"):
             raise ConfigError(f"on_error must be 'raise' or 'skip', got {on_error!r}")
+        started = time.perf_counter()
+        call_progress = progress_for(progress)
         batch_articles: list[Article] = []
         skipped: list[SkippedArticle] = []
         policy = self.config.duplicate_ids
@@ -463,7 +483,7 @@ class Deduplicator:
                     raise
                 skipped.append(SkippedArticle(err.location, err.problem))
         batch_articles = [a for a in batch_articles if a is not None]
-        with _run_lock:
+        with _run_lock, call_progress as bar:
             mark = state.mark()
             try:
                 if replaced:
@@ -471,13 +491,21 @@ class Deduplicator:
                 # A batch makes millions of small acyclic objects; the cyclic
                 # collector would scan the growing heap again and again meanwhile.
                 with _collector_paused():
+                    bar.stage("prepare")
                     batch = self._prepare(batch_articles)
-                    records = self._label(batch)
+                    bar.batch(len(batch), len(batch_articles))
+                    records = self._label(batch, bar.stage)
+                    bar.stage("corpus boilerplate")
                     records = self._apply_corpus_boilerplate(batch, records)
+                    # Inside the try: a tqdm-like object that raises undoes the call.
+                    bar.stage(None)
+                    bar.update(len(records))
             except BaseException:
                 state.rollback(mark)
                 raise
             state.release(mark)
+        _log.debug("added %d articles (%d paragraphs, %d records skipped) in %.3f s",
+                   len(batch_articles), len(records), len(skipped), time.perf_counter() - started)
         return Report(records, articles=len(batch_articles), skipped=skipped)
 
     def remove(self, doc_ids: Iterable[str]) -> list[str]:
@@ -515,33 +543,40 @@ class Deduplicator:
     def _prepare(self, articles: list[Article]) -> stages.Batch:
         return stages.prepare(articles, self.config, self._rules)
 
-    def _label(self, batch: stages.Batch) -> list[Record]:
-        """Keep-first labels for a batch; its kept paragraphs join the state."""
+    def _label(self, batch: stages.Batch, stage: Callable[[str], None] = _no_stage) -> list[Record]:
+        """Keep-first labels for a batch; its kept paragraphs join the state.
+        ``stage`` is told the name of each stage as it starts."""
         config, state = self.config, self.state
+        stage("sketch")
         sketch = stages.sketch_batch(batch, config)
+        stage("label")
         verdicts = stages.label(batch, sketch, state, config)
+        stage("commit")
         stages.commit(batch, sketch, verdicts, state, config)
         del sketch
+        stage("reused passages")
         reused = stages.reused_passages(batch, verdicts, state, config)
+        stage("records")
         return stages.make_records(batch, verdicts, reused, state)
 
     def _apply_corpus_boilerplate(self, batch: stages.Batch, records: list[Record]) -> list[Record]:
         return stages.corpus_boilerplate(batch, records, self.state, self.config)
 
 
-def dedup(articles: Iterable[ArticleLike], **options: Any) -> Report:
+def dedup(articles: Iterable[ArticleLike], *, progress: ProgressOption = None, **options: Any) -> Report:
     """Label every paragraph of ``articles`` as unique, duplicate or boilerplate.
 
     ``articles``: ``(doc_id, text)`` pairs, dicts with ``id`` and ``text``,
     or :class:`Article` objects. Options are those of
-    :meth:`DedupConfig.from_options`, plus ``on_error``.
+    :meth:`DedupConfig.from_options`, plus ``on_error`` and ``progress``
+    (see :meth:`Deduplicator.add`).
 
     >>> report = dedup([("a", "خبر عاجل عن المحادثات"), ("b", "خبرٌ عاجلٌ عن المحادثات")])
     >>> [(r.doc_id, r.label, r.scope) for r in report]
     [('a', 'unique', None), ('b', 'duplicate', 'across')]
     """
     on_error = options.pop("on_error", "raise")
-    return Deduplicator(**options).add(articles, on_error=on_error)
+    return Deduplicator(**options).add(articles, on_error=on_error, progress=progress)
 
 
 __all__ = ["DedupConfig", "Deduplicator", "dedup", "coerce_article"]

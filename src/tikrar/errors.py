@@ -6,13 +6,28 @@ Messages name the offending value and, where there is one, the fix.
 
 from __future__ import annotations
 
+__all__ = [
+    "TikrarError", "ConfigError", "InputError", "MissingDependencyError",
+]
+
 
 class TikrarError(Exception):
-    """Base class of every error tikrar raises on purpose."""
+    """Base class of every error tikrar raises on purpose.
+
+    >>> issubclass(InputError, TikrarError), issubclass(ConfigError, TikrarError)
+    (True, True)
+    """
 
 
 class ConfigError(TikrarError, ValueError):
-    """An option has a value tikrar cannot work with."""
+    """An option has a value tikrar cannot work with.
+
+    A ``ValueError`` too, so code written for the standard library's
+    errors catches it.
+
+    >>> isinstance(ConfigError("threshold must be a number in (0, 1], got 2"), ValueError)
+    True
+    """
 
 
 class InputError(TikrarError):
@@ -32,7 +47,13 @@ class InputError(TikrarError):
 
 
 class MissingDependencyError(TikrarError, ImportError):
-    """An optional dependency is needed for the feature that was asked for."""
+    """An optional dependency is needed for the feature that was asked for.
+
+    The message gives the pip line that installs it.
+
+    >>> print(MissingDependencyError("pandas", "pandas", "Report.to_pandas"))
+    Report.to_pandas needs the optional package 'pandas'; install it with: pip install 'tikrar[pandas]'
+    """
 
     def __init__(self, package: str, extra: str, feature: str):
         self.package = package

@@ -30,6 +30,12 @@ from . import _kernels
 from .config import LSHConfig
 from .errors import ConfigError
 
+__all__ = [
+    "candidate_probability", "choose_bands", "band_keys", "LSHIndex", "ReferenceLSHIndex", "FingerprintIndex",
+    "KeyTable", "verify_pairs", "verify_pairs_reference", "room_for", "grow_in_place", "THREADS", "MAX_ID",
+    "GROWTH",
+]
+
 _MULTIPLIERS = np.array(
     [0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0xD6E8FEB86659FD93,
      0xFF51AFD7ED558CCD, 0xC4CEB9FE1A85EC53, 0x94D049BB133111EB, 0xBF58476D1CE4E5B9],
@@ -170,7 +176,13 @@ GROWTH = 1.0625
 
 
 def room_for(size: int, capacity: int) -> int:
-    """The capacity to grow to for ``size`` items (``capacity`` held now)."""
+    """The capacity to grow to for ``size`` items (``capacity`` held now):
+    at least :data:`GROWTH` times the old one, so that growing one item at a
+    time still reallocates rarely, and never less than 1024.
+
+    >>> room_for(10, 0), room_for(5000, 4096), room_for(10_000, 4096)
+    (1024, 5000, 10000)
+    """
     return max(size, int(capacity * GROWTH), 1024)
 
 

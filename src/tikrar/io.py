@@ -1,9 +1,11 @@
-"""Readers and writers: text files, directories of them, JSONL.
+"""Readers and writers: text files, directories of them, JSONL (plain or
+gzip-compressed ``.jsonl.gz``) and Parquet.
 
-Readers yield :class:`~tikrar.types.Article` objects lazily. A record that
-cannot be read raises :class:`~tikrar.errors.InputError` naming the file and
-line; with ``errors="skip"`` it is reported to ``on_skip`` and the rest of
-the input is still read.
+Readers yield :class:`~tikrar.types.Article` objects lazily (a Parquet file
+one row group at a time, never whole). A record that cannot be read raises
+:class:`~tikrar.errors.InputError` naming the file and line (or row); with
+``errors="skip"`` it is reported to ``on_skip`` and the rest of the input is
+still read.
 
 Writers never leave a half-written file behind: :func:`atomic_output` writes
 to a temporary file next to the target and renames it into place only once
@@ -11,12 +13,15 @@ everything was written, :func:`install_termination_cleanup` turns SIGTERM
 into an exception so that this cleanup also runs when a job is killed,
 :class:`JsonlWriter` writes every record even when its strings cannot be
 encoded as UTF-8, and :func:`write_clean` gives every article its own file
-name (see :func:`clean_file_name`).
+name (see :func:`clean_file_name`). :func:`record_output` and
+:func:`cleaned_output` pick JSONL, gzip JSONL or Parquet from the output's
+suffix (:func:`output_format`), with the same guarantees.
 """
 
 from __future__ import annotations
 
 import contextlib
+import gzip
 import hashlib
 import itertools
 import json
@@ -26,11 +31,21 @@ import secrets
 import signal
 import threading
 import unicodedata
+import zlib
+from io import TextIOWrapper
 from pathlib import Path
 from typing import IO, Callable, Iterable, Iterator, Optional
 
 from .errors import InputError
 from .types import Article, Record
+
+__all__ = [
+    "read_paths", "read_text_file", "read_jsonl", "read_parquet", "iter_batches", "atomic_output",
+    "install_termination_cleanup", "JsonlWriter", "write_records", "ParquetBatchWriter", "output_format",
+    "record_output", "cleaned_rows", "cleaned_output", "CleanWriter", "write_clean", "clean_file_name",
+    "SkipHandler", "DEFAULT_PARQUET_BATCH_ROWS", "FORMAT_JSONL", "FORMAT_JSONL_GZ", "FORMAT_PARQUET",
+    "PARQUET_ROW_GROUP_ROWS", "CLEAN_SUFFIX", "CLEAN_INDEX",
+]
 
 SkipHandler = Callable[[InputError], None]
 
@@ -82,6 +97,9 @@ def read_jsonl(
 ) -> Iterator[Article]:
     """Articles from a JSON Lines file, one object per line; blank lines are
     passed over. A line without ``id_field`` gets ``<file stem>:<line>``.
+    A file whose name ends in ``.gz`` is read through gzip, with the same
+    ids (the stem of ``x.jsonl.gz`` is ``x``) and line numbers; a corrupt or
+    truncated one is an error at the line where it stops.
 
     >>> import tempfile, os
     >>> p = os.path.join(tempfile.mkdtemp(), "x.jsonl")
@@ -91,12 +109,15 @@ def read_jsonl(
     """
     handle = _handler(errors, on_skip)
     path = Path(path)
+    compressed = path.suffix == ".gz"
     try:
-        stream = open(path, "rb")
+        stream = gzip.open(path, "rb") if compressed else open(path, "rb")
     except FileNotFoundError as err:
         raise InputError(str(path), "no such file") from err
+    stem = _input_stem(path)
     with stream:
-        for number, raw in enumerate(stream, start=1):
+        lines = _gzip_lines(stream, path, handle) if compressed else enumerate(stream, start=1)
+        for number, raw in lines:
             where = f"{path}:{number}"
             try:
                 line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
@@ -126,10 +147,158 @@ def read_jsonl(
             doc_id = obj.get(id_field)
             source = obj.get(source_field) if source_field else None
             yield Article(
-                f"{path.stem}:{number}" if doc_id is None else str(doc_id),
+                f"{stem}:{number}" if doc_id is None else str(doc_id),
                 text,
                 None if source is None else str(source),
             )
+
+
+def _input_stem(path: Path) -> str:
+    """The file name without its extension, ``.gz`` included: ``x.jsonl.gz``
+    and ``x.jsonl`` give the same default ids."""
+    return Path(path.stem).stem if path.suffix == ".gz" else path.stem
+
+
+def _gzip_lines(stream, path: Path, handle: SkipHandler) -> Iterator[tuple[int, bytes]]:
+    """Numbered lines of a gzip stream; a stream that is not gzip or ends
+    early is reported once, at the line where it stops (what follows cannot
+    be read)."""
+    number = 0
+    try:
+        for number, raw in enumerate(stream, start=1):
+            yield number, raw
+    except (OSError, EOFError, zlib.error) as err:
+        # gzip.BadGzipFile is an OSError; a cut-off file is an EOFError.
+        handle(InputError(f"{path}:{number + 1}", f"not a readable gzip file ({type(err).__name__}: {err})"))
+
+
+#: Rows of a Parquet file read at a time by :func:`read_parquet`.
+DEFAULT_PARQUET_BATCH_ROWS = 1024
+_UNDECODABLE = object()
+
+
+def _python_values(array) -> list:
+    """An Arrow column as Python values; a string that is not valid UTF-8
+    (Parquet does not check) becomes ``_UNDECODABLE`` instead of failing the
+    whole batch."""
+    try:
+        return array.to_pylist()
+    except UnicodeDecodeError:
+        values = []
+        for i in range(len(array)):
+            try:
+                values.append(array[i].as_py())
+            except UnicodeDecodeError:
+                values.append(_UNDECODABLE)
+        return values
+
+
+def _holds_strings(pa, kind) -> bool:
+    if pa.types.is_dictionary(kind):
+        kind = kind.value_type
+    return pa.types.is_string(kind) or pa.types.is_large_string(kind) or (
+        hasattr(pa.types, "is_string_view") and pa.types.is_string_view(kind))
+
+
+def read_parquet(
+    path: str | Path,
+    id_field: str = "id",
+    text_field: str = "text",
+    source_field: Optional[str] = "source",
+    errors: str = "raise",
+    on_skip: Optional[SkipHandler] = None,
+    batch_rows: int = DEFAULT_PARQUET_BATCH_ROWS,
+) -> Iterator[Article]:
+    """Articles from a Parquet file, one per row (needs the ``arrow``
+    extra). Only the id, text and source columns are read, one row group at
+    a time, and turned into articles ``batch_rows`` rows at a time, so memory
+    follows the row group and not the file.
+
+    The conventions of :func:`read_jsonl`: the id is ``str()`` of the id
+    column's value, and a row without one (no id column, or a null) gets
+    ``<file stem>:<row>``; a text column must hold strings; a row whose text
+    is null (or not valid UTF-8) is an error naming ``<file>:row <n>``.
+    Rows are numbered from 0 over the whole file, as pandas and pyarrow
+    number them. A file that is not Parquet, or lacks the text column, is
+    one error naming the file.
+
+    >>> import tempfile, os, pyarrow as pa, pyarrow.parquet as pq
+    >>> p = os.path.join(tempfile.mkdtemp(), "x.parquet")
+    >>> pq.write_table(pa.table({"id": [7, None], "text": ["نص", "خبر"]}), p)
+    >>> [(a.doc_id, a.text) for a in read_parquet(p)]
+    [('7', 'نص'), ('x:1', 'خبر')]
+    """
+    handle = _handler(errors, on_skip)
+    if isinstance(batch_rows, bool) or not isinstance(batch_rows, int) or batch_rows < 1:
+        raise ValueError(f"batch_rows must be a whole number >= 1, got {batch_rows!r}")
+    from .frames import _pyarrow, _require
+
+    path = Path(path)
+    pa = _pyarrow(f"reading {path}")
+    pq = _require("pyarrow.parquet", "arrow", f"reading {path}")
+    if not path.exists():
+        raise InputError(str(path), "no such file")
+    try:
+        parquet = pq.ParquetFile(path)
+    except (pa.ArrowException, OSError) as err:
+        handle(InputError(str(path), f"not a readable Parquet file ({err})"))
+        return
+    try:
+        schema = parquet.schema_arrow
+        names = schema.names
+        if text_field not in names:
+            handle(InputError(str(path), f"has no {text_field!r} column (columns: {', '.join(names)})"))
+            return
+        if not _holds_strings(pa, schema.field(text_field).type):
+            handle(InputError(str(path), f"column {text_field!r} holds {schema.field(text_field).type}, not strings"))
+            return
+        has_id = id_field in names
+        has_source = bool(source_field) and source_field in names
+        columns = list(dict.fromkeys(c for c in (id_field if has_id else None, text_field,
+                                                 source_field if has_source else None) if c))
+        stem = _input_stem(path)
+        row = 0
+        for group in range(parquet.num_row_groups):
+            try:
+                # One row group, read whole and on this thread: ParquetFile.
+                # iter_batches reads ahead, and its peak memory was measured
+                # to grow with the file.
+                table = parquet.read_row_group(group, columns=columns, use_threads=False)
+            except (pa.ArrowException, OSError) as err:
+                # A damaged row group: what follows it may not be readable.
+                handle(InputError(f"{path}:row {row}", f"row group {group} cannot be read ({err})"))
+                return
+            for batch in table.to_batches(max_chunksize=batch_rows):
+                yield from _parquet_articles(batch, path, stem, row, id_field if has_id else None, text_field,
+                                             source_field if has_source else None, handle)
+                row += batch.num_rows
+            del table
+    finally:
+        parquet.close()
+
+
+def _parquet_articles(batch, path: Path, stem: str, first_row: int, id_field: Optional[str], text_field: str,
+                      source_field: Optional[str], handle: SkipHandler) -> Iterator[Article]:
+    """The articles of one Arrow batch of a Parquet file, with the rules of
+    :func:`read_parquet`; ``first_row`` is the batch's first row number."""
+    texts = _python_values(batch.column(text_field))
+    ids = _python_values(batch.column(id_field)) if id_field else [None] * len(texts)
+    sources = _python_values(batch.column(source_field)) if source_field else [None] * len(texts)
+    for offset, (doc_id, text, source) in enumerate(zip(ids, texts, sources)):
+        row = first_row + offset
+        where = f"{path}:row {row}"
+        if text is None or text is _UNDECODABLE:
+            handle(InputError(where, f"has no {text_field!r} value" if text is None
+                              else f"{text_field!r} is not valid UTF-8"))
+            continue
+        if doc_id is _UNDECODABLE or source is _UNDECODABLE:
+            handle(InputError(where, "id or source is not valid UTF-8"))
+            continue
+        yield Article(
+            f"{stem}:{row}" if doc_id is None else str(doc_id),
+            text,
+            None if source is None else str(source),
+        )
 
 
 def read_paths(
@@ -142,7 +311,16 @@ def read_paths(
     """Articles from files and directories, in the order given.
 
     A ``.txt`` file is one article; a directory gives its ``.txt`` files
-    sorted by name; a ``.jsonl`` file gives one article per line.
+    sorted by name; a ``.jsonl`` or ``.jsonl.gz`` file gives one article per
+    line (:func:`read_jsonl`), a ``.parquet`` file one per row
+    (:func:`read_parquet`).
+
+    >>> import tempfile, os
+    >>> d = tempfile.mkdtemp()
+    >>> for name in ("b.txt", "a.txt"):
+    ...     _ = open(os.path.join(d, name), "w", encoding="utf-8").write("نص " + name)
+    >>> [(a.doc_id, a.text) for a in read_paths([d])]
+    [('a', 'نص a.txt'), ('b', 'نص b.txt')]
     """
     handle = _handler(errors, on_skip)
     for raw_path in paths:
@@ -156,8 +334,10 @@ def read_paths(
                     yield read_text_file(file)
                 except InputError as err:
                     handle(err)
-        elif path.suffix == ".jsonl":
+        elif path.suffix == ".jsonl" or path.name.endswith(".jsonl.gz"):
             yield from read_jsonl(path, id_field, text_field, errors=errors, on_skip=on_skip)
+        elif path.suffix == ".parquet":
+            yield from read_parquet(path, id_field, text_field, errors=errors, on_skip=on_skip)
         elif not path.exists():
             handle(InputError(str(path), "no such file or directory"))
         else:
@@ -461,6 +641,223 @@ def write_records(records: Iterable[Record], out: IO[str]) -> int:
     'unique'
     """
     return JsonlWriter(out).write_all(records)
+
+
+# ---------------------------------------------------------------------------
+# Output formats: JSONL, gzip JSONL, Parquet
+
+FORMAT_JSONL = "jsonl"
+FORMAT_JSONL_GZ = "jsonl.gz"
+FORMAT_PARQUET = "parquet"
+#: Rows at most in one Parquet row group; a batch of records is one row
+#: group up to this size.
+PARQUET_ROW_GROUP_ROWS = 1 << 17
+
+
+def output_format(path: str | Path) -> str:
+    """The format an output file is written in, from its name: ``parquet``
+    for ``.parquet``, ``jsonl.gz`` (gzip-compressed JSON Lines) for any name
+    ending in ``.gz``, else ``jsonl``.
+
+    >>> output_format("out.parquet"), output_format("day1.jsonl.gz"), output_format("out.jsonl")
+    ('parquet', 'jsonl.gz', 'jsonl')
+    """
+    suffix = Path(path).suffix.lower()
+    if suffix == ".parquet":
+        return FORMAT_PARQUET
+    if suffix == ".gz":
+        return FORMAT_JSONL_GZ
+    return FORMAT_JSONL
+
+
+class ParquetBatchWriter:
+    """Writes batches of rows to an open binary file as Parquet: each
+    :meth:`write_all` turns its rows into one Arrow RecordBatch with
+    ``to_batch`` and writes it as a row group (or several, above
+    :data:`PARQUET_ROW_GROUP_ROWS`), so only the current batch is held in
+    memory. :meth:`close` writes the footer (the file itself stays open).
+    ``count`` is the number of rows written so far.
+
+    >>> import io, pyarrow as pa, pyarrow.parquet as pq
+    >>> schema = pa.schema([("n", pa.int64())])
+    >>> out = io.BytesIO()
+    >>> writer = ParquetBatchWriter(out, schema, lambda rows: pa.RecordBatch.from_pylist(rows, schema=schema))
+    >>> writer.write_all([{"n": 1}, {"n": 2}]), writer.write_all([{"n": 3}]), writer.count
+    (2, 1, 3)
+    >>> writer.close()
+    >>> pq.read_table(io.BytesIO(out.getvalue())).column("n").to_pylist()
+    [1, 2, 3]
+    """
+
+    def __init__(self, out: IO[bytes], schema, to_batch: Callable):
+        from .frames import _require
+
+        pq = _require("pyarrow.parquet", "arrow", "writing Parquet")
+        self._writer = pq.ParquetWriter(out, schema)
+        self._to_batch = to_batch
+        self.count = 0
+
+    def write_all(self, rows: Iterable) -> int:
+        """Write one batch; returns how many rows it held."""
+        batch = self._to_batch(rows)
+        if batch.num_rows:
+            self._writer.write_batch(batch, row_group_size=PARQUET_ROW_GROUP_ROWS)
+        self.count += batch.num_rows
+        return batch.num_rows
+
+    def close(self) -> None:
+        self._writer.close()
+
+    def abandon(self) -> None:
+        """Stop without a usable file (the caller deletes it), quietly."""
+        with contextlib.suppress(Exception):
+            self._writer.close()
+
+
+@contextlib.contextmanager
+def _gzip_text(raw: IO[bytes]) -> Iterator[IO[str]]:
+    # mtime=0 and no file name in the header: the same records give the
+    # same bytes, whatever the temporary name or the time of the run.
+    compressed = gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0)
+    text = TextIOWrapper(compressed, encoding="utf-8", newline="\n")
+    try:
+        yield text
+    except BaseException:
+        with contextlib.suppress(Exception):
+            text.close()
+        raise
+    text.close()  # flushes and writes the gzip trailer; ``raw`` stays open
+
+
+@contextlib.contextmanager
+def _output(path: str | Path, schema_of: Callable, batch_of: Callable, jsonl_writer: Callable) -> Iterator:
+    kind = output_format(path)
+    if kind == FORMAT_PARQUET:
+        # Checked before the temporary file exists, so a missing pyarrow
+        # fails at once and leaves nothing behind.
+        schema = schema_of()
+        with atomic_output(path, "wb") as raw:
+            writer = ParquetBatchWriter(raw, schema, batch_of)
+            try:
+                yield writer
+            except BaseException:
+                writer.abandon()
+                raise
+            writer.close()
+    elif kind == FORMAT_JSONL_GZ:
+        with atomic_output(path, "wb") as raw, _gzip_text(raw) as text:
+            yield jsonl_writer(text)
+    else:
+        with atomic_output(path) as out:
+            yield jsonl_writer(out)
+
+
+def _records_schema():
+    from .frames import records_schema
+
+    return records_schema()
+
+
+def _records_batch(records):
+    from .frames import records_batch
+
+    return records_batch(records)
+
+
+@contextlib.contextmanager
+def record_output(path: str | Path) -> Iterator:
+    """A writer of paragraph records to ``path`` in the format of
+    :func:`output_format`: one JSON line per record (:class:`JsonlWriter`,
+    gzip-compressed for ``.gz``) or Parquet with the schema of
+    :func:`tikrar.frames.records_schema` (:class:`ParquetBatchWriter`, one
+    row group per :meth:`write_all`). Either way ``writer.write_all(records)``
+    may be called once per batch, and the file is written through
+    :func:`atomic_output`: it replaces ``path`` only when the ``with`` block
+    ends normally, and an error leaves the previous file intact. A gzip
+    file holds exactly the bytes of the plain JSONL, compressed.
+
+    >>> import tempfile, os, gzip
+    >>> d = tempfile.mkdtemp()
+    >>> with record_output(os.path.join(d, "out.jsonl.gz")) as writer:
+    ...     writer.write_all([Record("a", 0, 0, 2, "نص", "unique")])
+    1
+    >>> json.loads(gzip.open(os.path.join(d, "out.jsonl.gz")).read())["label"]
+    'unique'
+    """
+    with _output(path, _records_schema, _records_batch, JsonlWriter) as writer:
+        yield writer
+
+
+def cleaned_rows(report, drop_reused: bool = False) -> list[dict]:
+    """The cleaned articles of a report as rows ``{"id", "text", "source"}``
+    (in report order; the text of :meth:`~tikrar.report.Report.cleaned`),
+    what :func:`cleaned_output` writes. They read back as input: ``id`` and
+    ``text`` are the fields the readers look for.
+
+    >>> from tikrar import dedup
+    >>> cleaned_rows(dedup([("a", "فقرة\\nفقرة", "sabq")]))
+    [{'id': 'a', 'text': 'فقرة', 'source': 'sabq'}]
+    """
+    texts = report.cleaned(drop_reused=drop_reused)
+    sources: dict = {}
+    for r in report.records:
+        sources.setdefault(r.doc_id, r.source)
+    return [{"id": doc_id, "text": text, "source": sources.get(doc_id)} for doc_id, text in texts.items()]
+
+
+def _cleaned_schema():
+    from .frames import _pyarrow
+
+    pa = _pyarrow("writing Parquet")
+    return pa.schema([pa.field("id", pa.string(), nullable=False), pa.field("text", pa.string(), nullable=False),
+                      pa.field("source", pa.string())])
+
+
+def _cleaned_batch(rows):
+    from .frames import _pyarrow, _utf8_strings
+
+    pa = _pyarrow("writing Parquet")
+    rows = list(rows)
+    return pa.RecordBatch.from_arrays(
+        [_utf8_strings(pa, [row[name] for row in rows], name) for name in ("id", "text", "source")],
+        schema=_cleaned_schema(),
+    )
+
+
+class _CleanedJsonlWriter:
+    __slots__ = ("_lines",)
+
+    def __init__(self, out: IO[str]):
+        self._lines = JsonlWriter(out)
+
+    @property
+    def count(self) -> int:
+        return self._lines.count
+
+    def write_all(self, rows: Iterable[dict]) -> int:
+        before = self._lines.count
+        for row in rows:
+            self._lines.write_dict(row)
+        return self._lines.count - before
+
+
+@contextlib.contextmanager
+def cleaned_output(path: str | Path) -> Iterator:
+    """A writer of cleaned articles (rows of :func:`cleaned_rows`) to one
+    file, in the format of :func:`output_format`, atomic as
+    :func:`record_output`: ``writer.write_all(rows)`` once per batch.
+
+    >>> import tempfile, os
+    >>> from tikrar import dedup
+    >>> p = os.path.join(tempfile.mkdtemp(), "clean.jsonl")
+    >>> with cleaned_output(p) as writer:
+    ...     writer.write_all(cleaned_rows(dedup([("a", "فقرة\\nفقرة")])))
+    1
+    >>> open(p, encoding="utf-8").read()
+    '{"id": "a", "text": "فقرة", "source": null}\\n'
+    """
+    with _output(path, _cleaned_schema, _cleaned_batch, _CleanedJsonlWriter) as writer:
+        yield writer
 
 
 # ---------------------------------------------------------------------------

@@ -13,6 +13,10 @@ import numpy as np
 from .errors import ConfigError
 from .types import MATCH_CONTAINED, MATCH_NEAR
 
+__all__ = [
+    "MatchPolicy", "classify_pairs", "NO_MATCH", "NEAR", "CONTAINED", "MATCH_NAMES",
+]
+
 #: Codes of :func:`classify_pairs`; 0 means "not a repeat".
 NO_MATCH, NEAR, CONTAINED = 0, 1, 2
 MATCH_NAMES = {NEAR: MATCH_NEAR, CONTAINED: MATCH_CONTAINED}

@@ -16,6 +16,11 @@ import numpy as np
 from . import _kernels
 from .config import MinHashConfig
 
+__all__ = [
+    "signatures", "signatures_reference", "permutations", "fmix32", "to_lean_minhashes",
+    "to_datasketch_minhash", "to_datasketch_lsh", "EMPTY_HASH", "SCHEME",
+]
+
 EMPTY_HASH = np.uint32(0xFFFFFFFF)
 SCHEME = "affine32"
 

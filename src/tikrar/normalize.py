@@ -44,6 +44,11 @@ from pyarabic import araby
 
 from .errors import ConfigError, InputError
 
+__all__ = [
+    "NormalizeConfig", "DEDUP", "LIGHT", "RULES", "PRESETS", "NORMALIZER_VERSION", "normalize",
+    "normalize_batch", "normalize_with_offsets", "translation_table",
+]
+
 # ---------------------------------------------------------------------------
 # Character sets (code point ranges are inclusive).
 

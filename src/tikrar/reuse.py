@@ -30,6 +30,11 @@ from .normalize import DEDUP, NormalizeConfig, normalize_with_offsets
 from .shingle import shingle_hash, shingles
 from .types import Reuse
 
+__all__ = [
+    "word_spans", "ordered_shingles", "shared_segments_plain", "passage", "choose", "min_shingles",
+    "min_pair_shingles", "MIN_REUSE_WORDS", "MIN_SHARED_FINGERPRINTS", "MIN_SIMILARITY",
+]
+
 #: Default shortest reused passage reported, in normalized words (measured
 #: in docs/quality.md, "Reused passages").
 MIN_REUSE_WORDS = 12
@@ -247,7 +252,13 @@ def passage(spans: tuple[np.ndarray, np.ndarray], source_spans: tuple[np.ndarray
             segment: Sequence, doc_id: str, index: int) -> Reuse:
     """A :class:`Reuse` from a segment ``(first word, last word, source first
     word, source last word, share)`` and the raw word spans of both
-    paragraphs."""
+    paragraphs.
+
+    >>> text, source = "قال إن الخط سيعمل غدا", "الخط سيعمل غدا"
+    >>> reuse = passage(word_spans([text])[0], word_spans([source])[0], (2, 4, 0, 2, 1.0), "a", 0)
+    >>> text[reuse.start:reuse.end], source[reuse.source_start:reuse.source_end]
+    ('الخط سيعمل غدا', 'الخط سيعمل غدا')
+    """
     first, last, source_first, source_last, share = segment
     return Reuse(int(spans[0][first]), int(spans[1][last]), doc_id, index,
                  int(source_spans[0][source_first]), int(source_spans[1][source_last]), round(float(share), 6))

@@ -13,6 +13,10 @@ import regex
 
 from .types import Paragraph
 
+__all__ = [
+    "segment", "paragraph_spans",
+]
+
 # Line breaks: LF, CR (alone or before LF), NEL, LINE and PARAGRAPH SEPARATOR.
 _LINE = regex.compile(r"[^\n\r\u0085\u2028\u2029]+")
 # White space and invisible characters that never start or end a paragraph.

@@ -16,6 +16,11 @@ import numpy as np
 from . import _kernels
 from .config import ShingleConfig
 
+__all__ = [
+    "shingles", "shingle_hash", "shingle_set", "shingle_sets", "shingle_sets_reference", "encode_batch",
+    "shingle_sets_of_bytes", "DEFAULT_SHINGLES",
+]
+
 DEFAULT_SHINGLES = ShingleConfig()
 
 

@@ -71,7 +71,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Batch", "Sketch", "Verdicts", "prepare", "sketch_batch", "label", "commit", "reused_passages",
-    "make_records", "corpus_boilerplate", "furniture_reason", "REASON_EMPTY",
+    "make_records", "corpus_boilerplate", "furniture_reason", "indexed_rows", "REASON_EMPTY",
 ]
 
 REASON_EMPTY = "empty after normalization"
@@ -177,6 +177,11 @@ class Batch:
     ``doc_of[k]`` is the position in ``articles`` of paragraph ``k``'s
     article, ``index[k]`` its 0-based index there and ``starts``/``ends`` its
     span in the article text.
+
+    >>> from tikrar import DedupConfig
+    >>> batch = prepare([Article("a", "سطر اول\\n\\nسطر ثان")], DedupConfig())
+    >>> len(batch), batch.index.tolist(), batch.starts.tolist(), batch.texts
+    (2, [0, 1], [0, 9], ['سطر اول', 'سطر ثان'])
     """
 
     articles: list[Article]
@@ -236,7 +241,14 @@ def furniture_reason(counts: dict, config: "DedupConfig") -> Optional[str]:
     """The reason a repeated paragraph held by ``counts[source]`` articles of
     each source is that source's furniture, or None: one source holds at
     least ``min_source_articles`` of them and ``min_source_share`` of all
-    (the first source in ``counts`` wins a tie)."""
+    (the first source in ``counts`` wins a tie).
+
+    >>> from tikrar import DedupConfig
+    >>> furniture_reason({"sabq": 12, "okaz": 1}, DedupConfig())
+    'repeated in 12 articles of source sabq'
+    >>> furniture_reason({"sabq": 3, "okaz": 3}, DedupConfig()) is None
+    True
+    """
     total = sum(counts.values())
     source, held = max(counts.items(), key=lambda item: item[1])
     if held >= config.min_source_articles and held >= config.min_source_share * total:
@@ -256,7 +268,15 @@ class Sketch:
     ordinary, not boilerplate, at least ``short_words`` words) their
     shingle sets (CSR: ``hashes[set_offsets[i]:set_offsets[i + 1]]`` is row
     ``rows[i]``'s sorted set), MinHash band keys (``bands x len(rows)``),
-    winnowed fingerprints and shingles in text order (CSR, same order)."""
+    winnowed fingerprints and shingles in text order (CSR, same order).
+
+    >>> from tikrar import DedupConfig
+    >>> config = DedupConfig()
+    >>> text = "وقال المتحدث إن المحادثات ستستأنف غدا في العاصمة القطرية"   # 9 words
+    >>> s = sketch_batch(prepare([Article("a", text)], config), config)
+    >>> s.rows.tolist(), s.set_offsets.tolist(), s.ordered_offsets.tolist()   # 7 word 3-grams
+    ([0], [0, 7], [0, 7])
+    """
 
     text_keys: np.ndarray
     rows: np.ndarray
@@ -442,7 +462,14 @@ def _shingle_rows(data, byte_starts, byte_ends, config: "DedupConfig") -> Sketch
 
 def indexed_rows(batch: Batch, config: "DedupConfig") -> np.ndarray:
     """The rows of a batch that go to the indexes: not flagged by a phrase
-    rule, not empty, at least ``short_words`` words."""
+    rule, not empty, at least ``short_words`` words.
+
+    >>> from tikrar import DedupConfig
+    >>> config = DedupConfig()
+    >>> batch = prepare([Article("a", "سطر قصير\\nوقال المتحدث إن المحادثات ستستأنف غدا في الدوحة")], config)
+    >>> indexed_rows(batch, config).tolist()
+    [1]
+    """
     return np.flatnonzero(~batch.direct & (batch.words > 0) & (batch.words >= config.short_words))
 
 
@@ -487,7 +514,17 @@ class Verdicts:
     EXACT) describe that pair; ``canonical`` is the target of a duplicate
     and a paragraph's own gid otherwise. ``reuse_pairs`` are ``(gid, earlier
     kept gid)`` pairs that share fingerprints: the candidates of reused
-    passages. Gids of the batch start at ``first_id``."""
+    passages. Gids of the batch start at ``first_id``.
+
+    >>> from tikrar import DedupConfig
+    >>> config = DedupConfig()
+    >>> state = IndexState(*config.bands_rows, config.lsh)
+    >>> text = "وقال المتحدث إن المحادثات ستستأنف غدا في الدوحة"
+    >>> batch = prepare([Article("a", text), Article("b", text)], config)
+    >>> v = label(batch, sketch_batch(batch, config), state, config)
+    >>> v.first_id, v.canonical.tolist(), v.match.tolist() == [_label.NO_MATCH, _label.EXACT]
+    (0, [0, 0], True)
+    """
 
     first_id: int
     codes: np.ndarray
@@ -593,7 +630,17 @@ def label(batch: Batch, sketch: Sketch, state: IndexState, config: "DedupConfig"
 def commit(batch: Batch, sketch: Sketch, verdicts: Verdicts, state: IndexState, config: "DedupConfig") -> None:
     """The batch joins the state: its articles, every paragraph's article,
     index and canonical gid, and the kept paragraphs' index entries, shingle
-    sets, texts and text-order shingles (the sets of the others go)."""
+    sets, texts and text-order shingles (the sets of the others go).
+
+    >>> from tikrar import DedupConfig
+    >>> config = DedupConfig()
+    >>> state = IndexState(*config.bands_rows, config.lsh)
+    >>> batch = prepare([Article("a", "وقال المتحدث إن المحادثات ستستأنف غدا في الدوحة")], config)
+    >>> sketch = sketch_batch(batch, config)
+    >>> commit(batch, sketch, label(batch, sketch, state, config), state, config)
+    >>> state.count, state.doc_ids, len(state.lsh)
+    (1, ['a'], 1)
+    """
     n = len(batch)
     first_id = verdicts.first_id
     if first_id != state.count:
@@ -652,7 +699,22 @@ def _finds_reuse(config: "DedupConfig") -> bool:
 def reused_passages(batch: Batch, verdicts: Verdicts, state: IndexState, config: "DedupConfig") -> dict[int, tuple]:
     """Reused passages of the batch's kept paragraphs (after :func:`commit`),
     from the candidate pairs that share fingerprints (see
-    :mod:`tikrar.reuse`): ``{row: passages}``."""
+    :mod:`tikrar.reuse`): ``{row: passages}``.
+
+    >>> from tikrar import DedupConfig
+    >>> config = DedupConfig()
+    >>> state = IndexState(*config.bands_rows, config.lsh)
+    >>> wire = "وقال المتحدث باسم الوزارة إن المحادثات بين الوفدين ستستأنف غدا في العاصمة القطرية الدوحة بحضور الوسطاء"
+    >>> longer = ("أعلنت الحكومة اليوم عن خطة جديدة لدعم المزارعين في المناطق الريفية " + wire
+    ...           + " وأضاف أن الجولة المقبلة ستركز على الملفات الاقتصادية العالقة بين الجانبين")
+    >>> batch = prepare([Article("a", wire), Article("b", longer)], config)
+    >>> sketch = sketch_batch(batch, config)
+    >>> verdicts = label(batch, sketch, state, config)
+    >>> commit(batch, sketch, verdicts, state, config)
+    >>> passages = reused_passages(batch, verdicts, state, config)
+    >>> [(row, p.doc_id, p.index, longer[p.start:p.end] == wire) for row, found in passages.items() for p in found]
+    [(1, 'a', 0, True)]
+    """
     first_id, codes, pairs = verdicts.first_id, verdicts.codes, verdicts.reuse_pairs
     if not _finds_reuse(config) or len(pairs) == 0:
         return {}
@@ -690,7 +752,19 @@ _tuple_new = tuple.__new__
 
 
 def make_records(batch: Batch, verdicts: Verdicts, reused: dict[int, tuple], state: IndexState) -> list[Record]:
-    """One :class:`Record` per paragraph of a committed batch."""
+    """One :class:`Record` per paragraph of a committed batch.
+
+    >>> from tikrar import DedupConfig
+    >>> config = DedupConfig()
+    >>> state = IndexState(*config.bands_rows, config.lsh)
+    >>> text = "وقال المتحدث إن المحادثات ستستأنف غدا في الدوحة"
+    >>> batch = prepare([Article("a", text), Article("b", text)], config)
+    >>> sketch = sketch_batch(batch, config)
+    >>> verdicts = label(batch, sketch, state, config)
+    >>> commit(batch, sketch, verdicts, state, config)
+    >>> [(r.doc_id, r.label, r.duplicate_of) for r in make_records(batch, verdicts, {}, state)]
+    [('a', 'unique', None), ('b', 'duplicate', ParagraphRef(doc_id='a', index=0))]
+    """
     n = len(batch)
     codes, target, hits = verdicts.codes, verdicts.target, batch.hits
     all_article_of = state.article_of.values
@@ -753,6 +827,19 @@ def corpus_boilerplate(batch: Batch, records: list[Record], state: IndexState, c
     whole corpus (see :func:`tikrar.boilerplate.source_key`). Records
     returned for an earlier batch are never changed; relabelled
     records keep their ``duplicate_of``, ``similarity`` and ``match``.
+
+    >>> from tikrar import DedupConfig
+    >>> config = DedupConfig(min_source_articles=3)
+    >>> state = IndexState(*config.bands_rows, config.lsh)
+    >>> footer = "صحيفة المساء اليومية تصدر عن مؤسسة الإعلام الحديث في الرياض كل صباح"
+    >>> articles = [Article(f"a{k}", f"خبر رقم {k} عن الطقس\\n{footer}", source="sabq") for k in range(4)]
+    >>> batch = prepare(articles, config)
+    >>> sketch = sketch_batch(batch, config)
+    >>> verdicts = label(batch, sketch, state, config)
+    >>> commit(batch, sketch, verdicts, state, config)
+    >>> records = corpus_boilerplate(batch, make_records(batch, verdicts, {}, state), state, config)
+    >>> [(r.doc_id, r.label) for r in records if r.index == 1]   # the kept copy, then furniture from the 3rd article
+    [('a0', 'unique'), ('a1', 'duplicate'), ('a2', 'boilerplate'), ('a3', 'boilerplate')]
     """
     if not (config.boilerplate and config.corpus_boilerplate) or not records:
         return records

@@ -50,6 +50,9 @@ from .config import LSHConfig
 from .index import MAX_ID, FingerprintIndex, KeyTable, LSHIndex, grow_in_place, room_for
 
 
+__all__ = ["Column", "IndexState", "Mark", "signals_deferred"]
+
+
 class Column:
     """A growing 1-D numpy array: amortized appends, no full copy per batch.
 
@@ -89,7 +92,13 @@ class Column:
 
 @dataclass(frozen=True)
 class Mark:
-    """Sizes of an :class:`IndexState` at one moment (see :meth:`IndexState.mark`)."""
+    """Sizes of an :class:`IndexState` at one moment (see :meth:`IndexState.mark`).
+
+    >>> state = IndexState(bands=2, rows=2)
+    >>> mark = state.mark(); state.add_articles(["a"], [None]); state.rollback(mark)
+    >>> mark.articles, state.articles
+    (0, 0)
+    """
 
     count: int
     articles: int
@@ -109,7 +118,11 @@ _commit_lock = threading.RLock()
 def signals_deferred() -> Iterator[None]:
     """Hold SIGINT (and SIGTERM) until the block ends, so a change of several
     arrays is made whole or not at all. Outside the main thread signals are
-    not delivered anyway; there it only takes a lock."""
+    not delivered anyway; there it only takes a lock.
+
+    >>> with signals_deferred():
+    ...     pass   # a Ctrl-C here would be raised only after the block
+    """
     if threading.current_thread() is not threading.main_thread():
         with _commit_lock:
             yield
@@ -140,6 +153,11 @@ class IndexState:
     ``mark()`` and ``rollback(mark)`` make an :meth:`Deduplicator.add`
     all or nothing: everything a batch adds carries a gid or ordinal at or
     above the mark, so rolling back drops exactly that.
+
+    >>> state = IndexState(bands=2, rows=2)
+    >>> state.add_articles(["a", "b"], ["sabq", None])
+    >>> state.articles, state.ordinal_of("b"), state.ordinal_of("c")
+    (2, 1, None)
     """
 
     def __init__(self, bands: int, rows: int, lsh_config: LSHConfig = LSHConfig()):

@@ -47,6 +47,11 @@ from .errors import ConfigError, TikrarError
 from .normalize import NORMALIZER_VERSION, NormalizeConfig
 from .state import Column, IndexState, signals_deferred
 
+__all__ = [
+    "ARCHIVED", "FORMAT", "FORMAT_VERSION", "IndexFileError", "IndexLockedError", "LOCK", "MANIFEST", "MAX_SEGMENTS",
+    "SCHEME", "Store", "Streamed", "config_from_dict", "config_to_dict", "signature",
+]
+
 FORMAT = "tikrar-index"
 #: Version of the directory format; a change that older code cannot read
 #: raises it.
@@ -60,11 +65,33 @@ SCHEME = "affine32"
 
 
 class IndexFileError(TikrarError):
-    """An index directory that cannot be opened or written, and why."""
+    """An index directory that cannot be opened or written, and why.
+
+    >>> import tempfile, pathlib
+    >>> from tikrar import Deduplicator
+    >>> where = pathlib.Path(tempfile.mkdtemp()) / "index"
+    >>> where.mkdir(); _ = (where / "manifest.json").write_text("not json")
+    >>> try:
+    ...     Deduplicator.open(where)
+    ... except IndexFileError as err:
+    ...     print(type(err).__name__)
+    IndexFileError
+    """
 
 
 class IndexLockedError(IndexFileError):
-    """Another process holds the index open for writing."""
+    """Another process holds the index open for writing.
+
+    >>> import tempfile
+    >>> from tikrar import Deduplicator
+    >>> where = tempfile.mkdtemp()
+    >>> with Deduplicator.open(where):
+    ...     try:
+    ...         Deduplicator.open(where)
+    ...     except IndexLockedError:
+    ...         print("locked")
+    locked
+    """
 
 
 # -- settings ------------------------------------------------------------------
@@ -88,7 +115,12 @@ def config_to_dict(config) -> dict:
 
 
 def config_from_dict(data: dict):
-    """The :class:`~tikrar.DedupConfig` that :func:`config_to_dict` gave."""
+    """The :class:`~tikrar.DedupConfig` that :func:`config_to_dict` gave.
+
+    >>> from tikrar import DedupConfig
+    >>> config_from_dict(config_to_dict(DedupConfig(threshold=0.6))) == DedupConfig(threshold=0.6)
+    True
+    """
     from .dedup import DedupConfig
 
     try:
@@ -106,7 +138,14 @@ def config_from_dict(data: dict):
 
 def signature(config) -> dict:
     """What makes the stored sketches and indexes comparable with new ones:
-    opening an index with any of these changed is an error."""
+    opening an index with any of these changed is an error.
+
+    >>> from tikrar import DedupConfig
+    >>> signature(DedupConfig(threshold=0.6)) == signature(DedupConfig())  # the threshold may change
+    True
+    >>> signature(DedupConfig.from_options(num_perm=64)) == signature(DedupConfig())
+    False
+    """
     data = config_to_dict(config)
     bands, rows = config.bands_rows
     return {
@@ -158,7 +197,12 @@ def _fsync_dir(path: Path) -> None:
 
 @dataclasses.dataclass
 class Streamed:
-    """An array written piece by piece (too big to gather in memory)."""
+    """An array written piece by piece (too big to gather in memory).
+
+    >>> s = Streamed(np.dtype(np.uint8), 4, iter([np.zeros(2, np.uint8), np.ones(2, np.uint8)]))
+    >>> s.length, [piece.tolist() for piece in s.pieces]
+    (4, [[0, 0], [1, 1]])
+    """
 
     dtype: np.dtype
     length: int

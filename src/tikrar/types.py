@@ -9,6 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import NamedTuple, Optional
 
+__all__ = [
+    "Article", "Paragraph", "ParagraphRef", "Record", "Reuse", "LABEL_UNIQUE", "LABEL_DUPLICATE",
+    "LABEL_BOILERPLATE", "LABELS", "SCOPE_WITHIN", "SCOPE_ACROSS", "MATCH_EXACT", "MATCH_NEAR",
+    "MATCH_CONTAINED",
+]
+
 LABEL_UNIQUE = "unique"
 LABEL_DUPLICATE = "duplicate"
 LABEL_BOILERPLATE = "boilerplate"
@@ -37,7 +43,12 @@ class Article:
 
 @dataclass(frozen=True)
 class Paragraph:
-    """One paragraph of an article: ``article.text[start:end] == text``."""
+    """One paragraph of an article: ``article.text[start:end] == text``.
+
+    >>> from tikrar import segment
+    >>> segment("a", "سطر اول\\n\\n  سطر ثان")[1]
+    Paragraph(doc_id='a', index=1, start=11, end=18, text='سطر ثان')
+    """
 
     doc_id: str
     index: int
@@ -48,7 +59,11 @@ class Paragraph:
 
 @dataclass(frozen=True)
 class ParagraphRef:
-    """Where a paragraph lives: its article and its 0-based index there."""
+    """Where a paragraph lives: its article and its 0-based index there.
+
+    >>> ParagraphRef("a", 2).to_dict()
+    {'doc_id': 'a', 'index': 2}
+    """
 
     doc_id: str
     index: int
