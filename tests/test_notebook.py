@@ -127,3 +127,25 @@ def test_the_progress_bar_is_a_notebook_widget(executed):
     else:  # tqdm falls back to text on the kernel's stderr
         text = "".join(o.text for o in outputs if o.output_type == "stream" and o.name == "stderr")
         assert "34/34" in text and "par/s" in text
+
+
+def test_the_report_renders_as_the_html_view(executed):
+    outputs = [o for o in cell(executed, "view").outputs if o.output_type == "execute_result"]
+    page = outputs[0]["data"]["text/html"]
+    assert 'dir="rtl"' in page
+    # 02_metro_wire's paragraph 3 is a near duplicate of 01_metro_opening's paragraph 6, linked to it.
+    assert 'href="#p-01_metro_opening-6"' in page and 'id="p-01_metro_opening-6"' in page
+
+
+def test_explain_and_flows(executed):
+    lines = stdout(executed, "explain").splitlines()
+    assert lines[:2] == [
+        "02_metro_wire #3 (duplicate, near, similarity 0.75) repeats 01_metro_opening #6",
+        "shared word 3-grams: 18 (of 21 here, 21 there); Jaccard 0.75, containment 0.86",
+    ]
+    # One source (the articles have none): 5 duplicates, in 2 articles.
+    assert result(executed, "flows").splitlines()[1].split()[-4:] == ["5", "2", "0", "NaN"]
+
+
+def test_a_dataframe_gives_the_same_labels(executed):
+    assert result(executed, "frame") == "True"

@@ -26,7 +26,6 @@ from tikrar.view import (
     explain_texts,
     paragraph_anchor,
     render_html,
-    render_page,
     shingle_spans,
     summary_text,
 )
@@ -565,3 +564,14 @@ def test_cli_report_bad_input_is_one_line_and_status_2(tmp_path, capsys):
     assert not page.exists()
     assert main(["report", str(bad), "--max-articles", "-1"]) == 2
     assert "--max-articles must be 0 (all) or a positive number, got -1" in capsys.readouterr().err
+
+
+def test_explain_shingles_as_the_run_that_made_the_report():
+    a = "وقال المتحدث إن المحادثات ستستأنف غدا في العاصمة القطرية الدوحة بحضور الوسطاء"
+    b = "وقال المتحدث إن المحادثات ستستأنف بعد غد في العاصمة القطرية الدوحة بحضور الوسطاء"
+    report = tikrar.dedup([("a", a), ("b", b)], shingle_size=2, threshold=0.4)
+    record = report[1]
+    assert (record.label, record.similarity) == ("duplicate", 0.642857)
+    # The run's word 2-grams (9 shared of 14), not the default 3-grams (0.5).
+    assert round(report.explain("b", 0).similarity, 6) == 0.642857
+    assert round(report.explain("b", 0, config=tikrar.DedupConfig()).similarity, 6) == 0.5

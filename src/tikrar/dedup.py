@@ -506,7 +506,7 @@ class Deduplicator:
             state.release(mark)
         _log.debug("added %d articles (%d paragraphs, %d records skipped) in %.3f s",
                    len(batch_articles), len(records), len(skipped), time.perf_counter() - started)
-        return Report(records, articles=len(batch_articles), skipped=skipped)
+        return Report(records, articles=len(batch_articles), skipped=skipped, config=self.config)
 
     def remove(self, doc_ids: Iterable[str]) -> list[str]:
         """Remove articles: their paragraphs no longer match anything added

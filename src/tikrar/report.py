@@ -6,7 +6,7 @@ import json
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator, Optional
+from typing import Any, Iterator, Optional
 
 from . import view as _view
 from .errors import MissingDependencyError
@@ -73,6 +73,10 @@ class Report:
     #: doc_id -> ISO 8601 date of publication, for the delays of :meth:`flows`
     #: (filled by :meth:`from_jsonl` from a ``date`` field; empty otherwise).
     dates: dict[str, str] = field(default_factory=dict)
+    #: The :class:`~tikrar.DedupConfig` of the run that made the records
+    #: (set by :meth:`tikrar.Deduplicator.add`; None: unknown, the defaults),
+    #: so that :meth:`explain` shingles the paragraphs as the run compared them.
+    config: Optional[Any] = field(default=None, repr=False, compare=False)
 
     def __iter__(self) -> Iterator[Record]:
         return iter(self.records)
@@ -227,15 +231,15 @@ class Report:
         """Paragraph ``index`` of ``doc_id`` side by side with the paragraph it
         repeats (or whose passage it reuses, or ``other``), the shingles they
         share marked on both raw texts: a :class:`tikrar.view.Explanation`
-        (a notebook shows it as HTML; ``print`` gives text). ``config`` is the
-        run's :class:`~tikrar.DedupConfig` when it was not the default.
+        (a notebook shows it as HTML; ``print`` gives text). ``config``
+        defaults to the run's own (:attr:`config`), else the defaults.
 
         >>> from tikrar import dedup
         >>> report = dedup([("a", "سطر مكرر هنا وهناك"), ("b", "سطر مكرر هنا وهناك")])
         >>> report.explain("b", 0).spans
         ((0, 18),)
         """
-        return _view.explain(self, doc_id, index, other=other, config=config)
+        return _view.explain(self, doc_id, index, other=other, config=config if config is not None else self.config)
 
     def flows(self, dates: Optional[dict[str, str]] = None):
         """Source-to-source flows as a pandas DataFrame (the ``pandas``

@@ -31,7 +31,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Optional, Sequence
 
-from .types import LABEL_BOILERPLATE, LABEL_DUPLICATE, LABEL_UNIQUE, LABELS, ParagraphRef, Record, Reuse
+from .types import LABEL_BOILERPLATE, LABEL_DUPLICATE, LABEL_UNIQUE, ParagraphRef, Record, Reuse
 
 if TYPE_CHECKING:
     from .report import Report
@@ -359,6 +359,8 @@ def render_html(report: "Report", max_articles: Optional[int] = DEFAULT_MAX_ARTI
     rendered = {ParagraphRef(r.doc_id, r.index) for records in by_article.values() for r in records}
     articles = "".join(_article_html(doc_id, records, report.dates.get(doc_id), rendered, repeats)
                        for doc_id, records in by_article.items())
+    logger.debug("rendered %d articles of %d (%d paragraphs left out)", len(by_article),
+                 len(by_article) + len(hidden_articles), hidden_paragraphs)
     more = ""
     if hidden_articles:
         more = (f'<p class="tk-more" dir="ltr" lang="en">… and {len(hidden_articles):,} more articles '
