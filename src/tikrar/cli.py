@@ -13,7 +13,7 @@ from . import __version__
 from .boilerplate import default_rules, load_rules
 from .dedup import Deduplicator
 from .errors import TikrarError
-from .io import CleanWriter, JsonlWriter, atomic_output, install_termination_cleanup, iter_batches, read_paths
+from .io import CleanWriter, install_termination_cleanup, iter_batches, read_paths
 from .io import cleaned_output, cleaned_rows, record_output
 from .normalize import PRESETS, normalize
 from .report import Report

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any, Iterator, Optional
 
 from . import view as _view
-from .errors import MissingDependencyError
 from .types import LABEL_BOILERPLATE, LABEL_DUPLICATE, LABELS, ParagraphRef, Record
 
 __all__ = [
