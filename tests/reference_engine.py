@@ -130,7 +130,7 @@ class ReferenceDeduplicator(Deduplicator):
                 picked.add(low)
         return hashes, np.asarray(buckets, dtype=np.uint64), sorted(picked), ordered
 
-    def _label(self, batch: _Batch) -> list[Record]:
+    def _label(self, batch: _Batch, stage=None) -> list[Record]:
         """Keep-first labels one paragraph at a time with dicts and lists:
         the oracle the compiled kernel is checked against."""
         config = self.config
