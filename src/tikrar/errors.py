@@ -7,7 +7,7 @@ Messages name the offending value and, where there is one, the fix.
 from __future__ import annotations
 
 __all__ = [
-    "TikrarError", "ConfigError", "InputError", "MissingDependencyError",
+    "TikrarError", "ConfigError", "InputError", "MissingDependencyError", "require_module",
 ]
 
 
@@ -61,3 +61,22 @@ class MissingDependencyError(TikrarError, ImportError):
             f"{feature} needs the optional package {package!r}; "
             f"install it with: pip install 'tikrar[{extra}]'"
         )
+
+
+def require_module(module: str, extra: str, feature: str):
+    """Import the optional ``module`` for ``feature``, or raise a
+    :class:`MissingDependencyError` naming the extra that installs it.
+
+    >>> require_module("json", "none", "parsing").__name__
+    'json'
+    >>> require_module("no_such_module_here", "plot", "Report.plot")
+    Traceback (most recent call last):
+    ...
+    tikrar.errors.MissingDependencyError: Report.plot needs the optional package 'no_such_module_here'; install it with: pip install 'tikrar[plot]'
+    """
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError as err:
+        raise MissingDependencyError(module.split(".")[0], extra, feature) from err

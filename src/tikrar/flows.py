@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import Iterable, Mapping, Optional, Sequence
 
-from .errors import ConfigError, MissingDependencyError
+from .errors import ConfigError, require_module
 from .types import LABEL_BOILERPLATE, LABEL_DUPLICATE, LABEL_UNIQUE, SCOPE_ACROSS, SCOPE_WITHIN, Record
 
 logger = logging.getLogger(__name__)
@@ -230,11 +230,7 @@ def source_counts(records: Iterable[Record]) -> list[SourceCounts]:
 
 
 def _pandas(feature: str):
-    try:
-        import pandas as pd
-    except ImportError as err:
-        raise MissingDependencyError("pandas", "pandas", feature) from err
-    return pd
+    return require_module("pandas", "pandas", feature)
 
 
 def flows_frame(records: Iterable[Record], dates: Optional[Mapping[str, str]] = None):
@@ -319,11 +315,8 @@ def plot_flows(records: Iterable[Record], dates: Optional[Mapping[str, str]] = N
     Similarity of near and contained duplicates
     (1 exact, all at 1.0, not shown)
     """
-    try:
-        from matplotlib.colors import LogNorm
-        from matplotlib.figure import Figure
-    except ImportError as err:
-        raise MissingDependencyError("matplotlib", "plot", "Report.plot") from err
+    LogNorm = require_module("matplotlib.colors", "plot", "Report.plot").LogNorm
+    Figure = require_module("matplotlib.figure", "plot", "Report.plot").Figure
     records = records if isinstance(records, Sequence) else list(records)
     flows = flow_counts(records, dates)
     per_source = source_counts(records)

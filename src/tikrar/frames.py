@@ -50,14 +50,13 @@ as :func:`tikrar.io.write_clean` does.
 
 from __future__ import annotations
 
-import importlib
 import logging
 import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Optional, Sequence
 
-from .errors import ConfigError, InputError, MissingDependencyError
+from .errors import ConfigError, InputError, require_module
 from .report import Report, SkippedArticle
 from .types import LABELS, MATCH_CONTAINED, MATCH_EXACT, MATCH_NEAR, SCOPE_ACROSS, SCOPE_WITHIN, Article, Record
 
@@ -91,20 +90,12 @@ DEFAULT_DATASET_BATCH_ROWS = 10_000
 _SURROGATES = re.compile("[\ud800-\udfff]")
 
 
-def _require(module: str, extra: str, feature: str):
-    """Import an optional module, or say which extra installs it."""
-    try:
-        return importlib.import_module(module)
-    except ImportError as err:
-        raise MissingDependencyError(module.split(".")[0], extra, feature) from err
-
-
 def _pandas(feature: str):
-    return _require("pandas", "pandas", feature)
+    return require_module("pandas", "pandas", feature)
 
 
 def _pyarrow(feature: str):
-    return _require("pyarrow", "arrow", feature)
+    return require_module("pyarrow", "arrow", feature)
 
 
 # ---------------------------------------------------------------------------
@@ -560,7 +551,7 @@ def dedup_dataset(dataset, id: str = "id", text: str = "text", source: Optional[
     >>> list(result.records["label"]), list(result.cleaned["text"]), result.counts["duplicate"]
     (['unique', 'duplicate', 'unique'], ['خبر عاجل عن المحادثات', 'تفاصيل'], 1)
     """
-    datasets = _require("datasets", "datasets", "dedup_dataset")
+    datasets = require_module("datasets", "datasets", "dedup_dataset")
     pa = _pyarrow("dedup_dataset")
     from datasets.table import InMemoryTable
 

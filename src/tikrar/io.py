@@ -36,7 +36,7 @@ from io import TextIOWrapper
 from pathlib import Path
 from typing import IO, Callable, Iterable, Iterator, Optional
 
-from .errors import InputError
+from .errors import InputError, require_module
 from .types import Article, Record
 
 __all__ = [
@@ -231,11 +231,11 @@ def read_parquet(
     handle = _handler(errors, on_skip)
     if isinstance(batch_rows, bool) or not isinstance(batch_rows, int) or batch_rows < 1:
         raise ValueError(f"batch_rows must be a whole number >= 1, got {batch_rows!r}")
-    from .frames import _pyarrow, _require
+    from .frames import _pyarrow
 
     path = Path(path)
     pa = _pyarrow(f"reading {path}")
-    pq = _require("pyarrow.parquet", "arrow", f"reading {path}")
+    pq = require_module("pyarrow.parquet", "arrow", f"reading {path}")
     if not path.exists():
         raise InputError(str(path), "no such file")
     try:
@@ -690,9 +690,7 @@ class ParquetBatchWriter:
     """
 
     def __init__(self, out: IO[bytes], schema, to_batch: Callable):
-        from .frames import _require
-
-        pq = _require("pyarrow.parquet", "arrow", "writing Parquet")
+        pq = require_module("pyarrow.parquet", "arrow", "writing Parquet")
         self._writer = pq.ParquetWriter(out, schema)
         self._to_batch = to_batch
         self.count = 0
