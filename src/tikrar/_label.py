@@ -189,6 +189,7 @@ def held_candidates(band_base, run_old_end, run_old_count, held_bands, window, f
                 needed[np.int64(held[at] & _LOW32)] = True
     stamp = np.full(total_ids, -1, dtype=np.int64)
     hits = np.zeros(total_ids, dtype=np.int32)
+    from_lsh = np.zeros(total_ids, dtype=np.bool_)  # unused here: _note keeps it for keep_first
     seen = np.empty(64, dtype=np.int64)
     m = fp_offsets.shape[0] - 1
     for e in range(m):
@@ -201,15 +202,7 @@ def held_candidates(band_base, run_old_end, run_old_count, held_bands, window, f
             end = fp_old_end[r]
             for at in range(end - 1, end - 1 - min(fp_old_count[r], fp_window), -1):
                 cand = np.int64(held_fp[at] & _LOW32)
-                if stamp[cand] != e:
-                    stamp[cand] = e
-                    hits[cand] = 0
-                    if found == seen.shape[0]:
-                        grown = np.empty(2 * found, dtype=np.int64)
-                        grown[:found] = seen[:found]
-                        seen = grown
-                    seen[found] = cand
-                    found += 1
+                seen, found = _note(cand, e, stamp, hits, from_lsh, seen, found)
                 hits[cand] += 1
         least = min(min_reuse_hits, max(1, (last - first + 1) // 2))
         for c in range(found):
