@@ -58,9 +58,14 @@ import numpy as np
 
 from .errors import ConfigError, InputError, MissingDependencyError
 
-__all__ = ["dedup", "cleaned", "records_schema", "paragraph_seq", "INDEX_BITS"]
+__all__ = ["dedup", "cleaned", "records_schema", "verify_pairs", "paragraph_seq", "INDEX_BITS", "BROADCAST_PARAGRAPHS"]
 
 _log = logging.getLogger(__name__)
+
+#: Up to this many paragraphs, each round's kept flags are broadcast to the
+#: LSH and fingerprint members (which then stay where they are); above it
+#: Spark joins them as it sees fit.
+BROADCAST_PARAGRAPHS = 2_000_000
 
 #: A paragraph's place in input order is one long: the article's ordinal
 #: above its index in the article, which must stay below ``2**INDEX_BITS``.
@@ -330,86 +335,122 @@ def _verify_batches(batches: Iterable, config) -> Iterator:
 
 # -- stage 3: reused passages -------------------------------------------------------------------
 
-def _reuse_batches(batches: Iterable, config) -> Iterator:
-    """mapInArrow over pairs sorted by ``(p, q)`` (a kept paragraph and an
-    earlier kept one sharing fingerprints): ``(p, passages)``, chosen by
-    :func:`tikrar.reuse.choose` from every pair of ``p`` (a paragraph's
-    pairs may span batches)."""
+def _groups(column) -> tuple[np.ndarray, dict]:
+    """A list<struct> Arrow column (one group per row, as ``collect_list``
+    makes them) as the group offsets and the struct's fields (each a flat
+    Arrow array over every group's elements)."""
     import pyarrow as pa
 
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks()
+    offsets = column.offsets.to_numpy().astype(np.int64)
+    values = column.values.slice(int(offsets[0]), int(offsets[-1] - offsets[0]))
+    fields = {values.type.field(i).name: values.field(i) for i in range(values.type.num_fields)}
+    return offsets - offsets[0], fields
+
+
+def _passages_of_pairs(pairs_p: dict, pairs_q: dict, config) -> list:
+    """The reused passages of kept paragraphs from their candidate pairs,
+    as :func:`tikrar.stages.reused_passages` finds them: ``pairs_p`` and
+    ``pairs_q`` hold one entry per pair (``hashes`` and ``ordered``: CSR
+    ``(values, offsets)`` of the shingle sets and the shingles in text
+    order; ``text``; for ``q`` also ``doc_id`` and ``index``). Returns, per
+    pair, the :class:`~tikrar.types.Reuse` passages it gives (before
+    :func:`tikrar.reuse.choose`)."""
     from . import _label, reuse
 
-    threshold = reuse.min_pair_shingles(config.min_reuse_words, config.short_words, config.shingle)
-    current, found = None, []
-    out_p, out_passages = [], []
+    (ph, po), (oh, oo) = pairs_p["hashes"], pairs_p["ordered"]
+    (qh, qo), (qoh, qoo) = pairs_q["hashes"], pairs_q["ordered"]
+    n = len(po) - 1
+    found: list = [[] for _ in range(n)]
+    if n == 0:
+        return found
+    # Paragraph 2i is pair i's p, 2i + 1 its q.
+    def interleaved(a_values, a_offsets, b_values, b_offsets):
+        sizes = np.empty(2 * n, dtype=np.int64)
+        sizes[0::2], sizes[1::2] = np.diff(a_offsets), np.diff(b_offsets)
+        offsets = np.zeros(2 * n + 1, dtype=np.int64)
+        np.cumsum(sizes, out=offsets[1:])
+        values = np.empty(offsets[-1], dtype=np.uint32)
+        for i in range(n):
+            values[offsets[2 * i] : offsets[2 * i + 1]] = a_values[a_offsets[i] : a_offsets[i + 1]]
+            values[offsets[2 * i + 1] : offsets[2 * i + 2]] = b_values[b_offsets[i] : b_offsets[i + 1]]
+        return values, offsets
 
-    def flush():
-        if current is not None and found:
-            out_p.append(current)
-            out_passages.append([r.to_dict() for r in reuse.choose(found)])
+    hashes, sets = interleaved(ph, po, qh, qo)
+    ordered, ordered_offsets = interleaved(oh, oo, qoh, qoo)
+    pairs = np.stack([2 * np.arange(n), 2 * np.arange(n) + 1], axis=1).astype(np.int64)
+    inter = _label.intersections(pairs, hashes, sets)
+    useful = np.flatnonzero(inter >= reuse.min_pair_shingles(config.min_reuse_words, config.short_words,
+                                                              config.shingle))
+    if len(useful) == 0:
+        return found
+    segments, shares = _label.shared_segments(
+        pairs[useful], ordered, ordered_offsets, hashes, sets, config.shingle.size, config.min_reuse_words,
+        config.short_words, reuse.MIN_SIMILARITY)
+    if len(segments) == 0:
+        return found
+    rows = useful[segments[:, 0]]
+    involved = np.unique(rows).tolist()
+    spans = reuse.word_spans([pairs_p["text"][i] for i in involved] + [pairs_q["text"][i] for i in involved],
+                             config.normalize)
+    p_spans = dict(zip(involved, spans[: len(involved)]))
+    q_spans = dict(zip(involved, spans[len(involved) :]))
+    for (_, *words), share, row in zip(segments.tolist(), shares.tolist(), rows.tolist()):
+        if words[1] >= len(p_spans[row][0]) or words[3] >= len(q_spans[row][0]):
+            continue  # the normalizer's words and the shingled ones disagree: report nothing
+        found[row].append(reuse.passage(p_spans[row], q_spans[row], (*words, share), pairs_q["doc_id"][row],
+                                        int(pairs_q["index"][row])))
+    return found
+
+
+def _reuse_batches(batches: Iterable, config) -> Iterator:
+    """mapInArrow over kept paragraphs ``(seq, hashes, ordered, text,
+    pairs)``, ``pairs`` the earlier kept paragraphs sharing fingerprints
+    with it: ``(seq, reused)``, chosen by :func:`tikrar.reuse.choose` from
+    the passages of all its pairs (in order of the earlier paragraph)."""
+    import pyarrow as pa
+
+    from . import reuse
 
     with _OneThread():
         for chunk in batches:
-            n = chunk.num_rows
-            cols = {name: chunk.column(i) for i, name in enumerate(chunk.schema.names)}
-            p = cols["p"].to_numpy().astype(np.int64)
-            ph, po = _csr_of(cols["p_hashes"])
-            oh, oo = _csr_of(cols["p_ordered"])
-            qh, qo = _csr_of(cols["q_hashes"])
-            qoh, qoo = _csr_of(cols["q_ordered"])
-            # Paragraph 2i is pair i's p, 2i + 1 its q.
-            sets = np.empty(2 * n + 1, dtype=np.int64)
-            sets[0] = 0
-            sizes = np.empty(2 * n, dtype=np.int64)
-            sizes[0::2], sizes[1::2] = np.diff(po), np.diff(qo)
-            np.cumsum(sizes, out=sets[1:])
-            hashes = np.empty(sets[-1], dtype=np.uint32)
-            ordered_sizes = np.empty(2 * n, dtype=np.int64)
-            ordered_sizes[0::2], ordered_sizes[1::2] = np.diff(oo), np.diff(qoo)
-            ordered_offsets = np.zeros(2 * n + 1, dtype=np.int64)
-            np.cumsum(ordered_sizes, out=ordered_offsets[1:])
-            ordered = np.empty(ordered_offsets[-1], dtype=np.uint32)
-            for i in range(n):
-                hashes[sets[2 * i] : sets[2 * i + 1]] = ph[po[i] : po[i + 1]]
-                hashes[sets[2 * i + 1] : sets[2 * i + 2]] = qh[qo[i] : qo[i + 1]]
-                ordered[ordered_offsets[2 * i] : ordered_offsets[2 * i + 1]] = oh[oo[i] : oo[i + 1]]
-                ordered[ordered_offsets[2 * i + 1] : ordered_offsets[2 * i + 2]] = qoh[qoo[i] : qoo[i + 1]]
-            pairs = np.stack([2 * np.arange(n), 2 * np.arange(n) + 1], axis=1).astype(np.int64)
-            inter = _label.intersections(pairs, hashes, sets)
-            useful = np.flatnonzero(inter >= threshold)
-            segments = np.zeros((0, 5), dtype=np.int64)
-            shares = np.zeros(0)
-            if len(useful):
-                segments, shares = _label.shared_segments(
-                    pairs[useful], ordered, ordered_offsets, hashes, sets, config.shingle.size,
-                    config.min_reuse_words, config.short_words, reuse.MIN_SIMILARITY)
-            rows = useful[segments[:, 0]] if len(segments) else np.zeros(0, dtype=np.int64)
-            involved = np.unique(rows).tolist()
-            p_texts, q_texts = cols["p_text"], cols["q_text"]
-            texts = [p_texts[i].as_py() for i in involved] + [q_texts[i].as_py() for i in involved]
-            spans = reuse.word_spans(texts, config.normalize)
-            p_spans = dict(zip(involved, spans[: len(involved)]))
-            q_spans = dict(zip(involved, spans[len(involved) :]))
-            q_doc, q_index = cols["q_doc"], cols["q_index"]
-            by_row: dict[int, list] = {}
-            for (_, *words), share, row in zip(segments.tolist(), shares.tolist(), rows.tolist()):
-                if words[1] >= len(p_spans[row][0]) or words[3] >= len(q_spans[row][0]):
-                    continue  # the normalizer's words and the shingled ones disagree: report nothing
-                by_row.setdefault(row, []).append(
-                    reuse.passage(p_spans[row], q_spans[row], (*words, share), q_doc[row].as_py(),
-                                  int(q_index[row].as_py())))
-            for row in range(n):
-                if p[row] != current:
-                    flush()
-                    current, found = int(p[row]), []
-                found.extend(by_row.get(row, ()))
-            yield from _reuse_out(out_p, out_passages)
-            out_p, out_passages = [], []
-        flush()
-        yield from _reuse_out(out_p, out_passages)
+            cols = dict(zip(chunk.schema.names, chunk.columns))
+            offsets, q = _groups(cols["pairs"])
+            order = []
+            q_seq = q["q"].to_numpy().astype(np.int64)
+            for g in range(chunk.num_rows):   # each paragraph's pairs by the earlier one's place
+                order.extend((offsets[g] + np.argsort(q_seq[offsets[g] : offsets[g + 1]], kind="stable")).tolist())
+            order = np.asarray(order, dtype=np.int64)
+            owner = np.repeat(np.arange(chunk.num_rows), np.diff(offsets))
+            p_hashes, p_ordered = _csr_of(cols["hashes"]), _csr_of(cols["ordered"])
+            p_texts = cols["text"].to_pylist()
+            pairs_p = {"hashes": _gather(p_hashes, owner), "ordered": _gather(p_ordered, owner),
+                       "text": [p_texts[o] for o in owner.tolist()]}
+            q_hashes, q_ordered = _csr_of(q["q_hashes"]), _csr_of(q["q_ordered"])
+            q_texts, q_docs, q_index = q["q_text"].to_pylist(), q["q_doc"].to_pylist(), q["q_index"].to_pylist()
+            pairs_q = {"hashes": _gather(q_hashes, order), "ordered": _gather(q_ordered, order),
+                       "text": [q_texts[i] for i in order.tolist()], "doc_id": [q_docs[i] for i in order.tolist()],
+                       "index": [q_index[i] for i in order.tolist()]}
+            owner = owner[order] if len(order) else owner
+            found = _passages_of_pairs(pairs_p, pairs_q, config)
+            by_owner: list = [[] for _ in range(chunk.num_rows)]
+            for o, passages in zip(owner.tolist(), found):
+                by_owner[o].extend(passages)
+            keep = [g for g in range(chunk.num_rows) if by_owner[g]]
+            seq = cols["seq"].to_pylist()
+            yield pa.RecordBatch.from_arrays(
+                [pa.array([seq[g] for g in keep], pa.int64()),
+                 pa.array([[r.to_dict() for r in reuse.choose(by_owner[g])] for g in keep], _reuse_arrow_type())],
+                names=["seq", "reused"])
 
 
-_REUSE_FIELDS = ["start", "end", "doc_id", "index", "source_start", "source_end", "similarity"]
+def _gather(csr: tuple, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The CSR entries ``rows`` of ``csr``, in that order."""
+    from . import _kernels
+
+    values, offsets = csr
+    return _kernels.gather_sets(values, offsets, np.ascontiguousarray(rows, dtype=np.int64))
 
 
 def _reuse_arrow_type():
@@ -418,14 +459,6 @@ def _reuse_arrow_type():
     return pa.list_(pa.struct([("start", pa.int32()), ("end", pa.int32()), ("doc_id", pa.string()),
                                ("index", pa.int32()), ("source_start", pa.int32()), ("source_end", pa.int32()),
                                ("similarity", pa.float64())]))
-
-
-def _reuse_out(out_p, out_passages):
-    import pyarrow as pa
-
-    if out_p:
-        yield pa.RecordBatch.from_arrays([pa.array(out_p, pa.int64()), pa.array(out_passages, _reuse_arrow_type())],
-                                         names=["seq", "reused"])
 
 
 def _reuse_schema(T):
@@ -442,28 +475,32 @@ def _reuse_schema(T):
 # -- stage 4: boilerplate learned from the corpus -----------------------------------------------
 
 def _furniture_batches(batches: Iterable, config) -> Iterator:
-    """mapInArrow over the copies of repeated paragraphs sorted by
-    ``(cluster, seq)``: ``(seq, reason)`` of each copy that is its source's
-    furniture, counted as :func:`tikrar.stages.corpus_boilerplate` does
-    (distinct articles per source, up to and including the copy's own)."""
+    """mapInArrow over repeated paragraphs, each a list of its copies
+    ``(seq, art, src_key)``: ``(seq, reason)`` of each copy that is its
+    source's furniture, counted as :func:`tikrar.stages.corpus_boilerplate`
+    does (in input order, distinct articles per source up to and including
+    the copy's own)."""
     import pyarrow as pa
 
     from .stages import furniture_reason
 
-    current = owner_before = None
-    counts: dict = {}
     for chunk in batches:
+        offsets, fields = _groups(chunk.column(0))
+        seqs, arts, sources = (fields[name].to_pylist() for name in ("seq", "art", "src_key"))
         out_seq, out_reason = [], []
-        for cluster, seq, art, source in zip(*(chunk.column(i).to_pylist() for i in range(4))):
-            if cluster != current:
-                current, owner_before, counts = cluster, None, {}
-            if art != owner_before:
-                owner_before = art
-                counts[source] = counts.get(source, 0) + 1
-            reason = furniture_reason(counts, config)
-            if reason is not None:
-                out_seq.append(seq)
-                out_reason.append(reason)
+        for g in range(chunk.num_rows):
+            copies = sorted(zip(seqs[offsets[g] : offsets[g + 1]], arts[offsets[g] : offsets[g + 1]],
+                                sources[offsets[g] : offsets[g + 1]]))
+            owner_before = None
+            counts: dict = {}
+            for seq, art, source in copies:
+                if art != owner_before:
+                    owner_before = art
+                    counts[source] = counts.get(source, 0) + 1
+                reason = furniture_reason(counts, config)
+                if reason is not None:
+                    out_seq.append(seq)
+                    out_reason.append(reason)
         yield pa.RecordBatch.from_arrays([pa.array(out_seq, pa.int64()), pa.array(out_reason, pa.string())],
                                          names=["seq", "corpus_reason"])
 
@@ -471,36 +508,24 @@ def _furniture_batches(batches: Iterable, config) -> Iterator:
 # -- cleaned articles ------------------------------------------------------------------------
 
 def _cleaned_batches(batches: Iterable, drop_reused: bool) -> Iterator:
-    """mapInArrow over records sorted by ``(doc_id, index)``: one
-    ``(id, text)`` per article, made by :meth:`tikrar.Report.cleaned`."""
+    """mapInArrow over articles, each ``(doc_id, records)`` with its
+    records' ``(index, text, label, reused)``: ``(id, text)`` as
+    :meth:`tikrar.Report.cleaned` makes it."""
     import pyarrow as pa
 
     from .report import Report
     from .types import Record, Reuse
 
-    current, records = None, []
-    out_id, out_text = [], []
-
-    def flush():
-        if current is not None:
-            for doc_id, text in Report(records).cleaned(drop_reused=drop_reused).items():
-                out_id.append(doc_id)
-                out_text.append(text)
-
     for chunk in batches:
-        columns = [chunk.column(i).to_pylist() for i in range(chunk.num_columns)]
-        for doc_id, index, text, label, reused in zip(*columns):
-            if doc_id != current:
-                flush()
-                current, records = doc_id, []
-            passages = tuple(Reuse(**r) for r in reused or ())
-            records.append(Record(doc_id, index, 0, len(text), text, label, reused=passages))
-        if out_id:
-            yield pa.RecordBatch.from_arrays([pa.array(out_id, pa.string()), pa.array(out_text, pa.string())],
-                                             names=["id", "text"])
-            out_id, out_text = [], []
-    flush()
-    if out_id:
+        doc_ids = chunk.column(0).to_pylist()
+        out_id, out_text = [], []
+        for doc_id, rows in zip(doc_ids, chunk.column(1).to_pylist()):
+            records = [Record(doc_id, row["index"], 0, len(row["text"]), row["text"], row["label"],
+                              reused=tuple(Reuse(**r) for r in row["reused"] or ()))
+                       for row in sorted(rows, key=lambda row: row["index"])]
+            for held_id, text in Report(records).cleaned(drop_reused=drop_reused).items():
+                out_id.append(held_id)
+                out_text.append(text)
         yield pa.RecordBatch.from_arrays([pa.array(out_id, pa.string()), pa.array(out_text, pa.string())],
                                          names=["id", "text"])
 
@@ -510,7 +535,13 @@ def _cleaned_batches(batches: Iterable, drop_reused: bool) -> Iterator:
 def records_schema():
     """The Spark schema of the records :func:`dedup` returns: the keys of
     :meth:`tikrar.types.Record.to_dict`, in that order (``duplicate_of`` a
-    struct of ``doc_id`` and ``index``, ``reused`` an array of structs)."""
+    struct of ``doc_id`` and ``index``, ``reused`` an array of structs).
+    Needs pyspark, not a running session.
+
+    >>> from tikrar.types import Record
+    >>> records_schema().fieldNames() == list(Record._fields)
+    True
+    """
     _, T, _ = _spark()
     reuse_type = _reuse_schema(T)["reused"].dataType
     return T.StructType([
@@ -538,24 +569,59 @@ class _Run:
         self.checkpoint = checkpoint
         self.held: list = []
 
-    def keep(self, df):
-        """``df`` computed once and kept (lineage cut)."""
-        df = df.localCheckpoint(eager=True) if self.checkpoint == "local" else df.checkpoint(eager=True)
-        self.held.append(df)
-        return df
+    def keep(self, df, name: str):
+        """``df`` computed once and held, cut from its lineage (the rounds
+        would otherwise plan ever deeper queries).
 
-    def persist(self, df):
+        It is cached first and checkpointed from the filled cache, so the
+        checkpoint carries the table's real size: a checkpoint of the query
+        itself carries the query's estimate, and the estimates of joins
+        (products of their inputs') would compound round after round until
+        planning alone exhausts the driver."""
         from pyspark import StorageLevel
 
+        started = time.perf_counter()
+        cached = df.persist(StorageLevel.MEMORY_AND_DISK)
+        try:
+            cached.count()
+            over_cache = cached.select("*")   # planned anew: the cache's measured size
+            held = (over_cache.localCheckpoint(eager=True) if self.checkpoint == "local"
+                    else over_cache.checkpoint(eager=True))
+        finally:
+            cached.unpersist()
+        self.held.append(held)
+        _log.debug("%s computed in %.2f s", name, time.perf_counter() - started)
+        return held
+
+    def persist(self, df, name: str):
+        """``df`` computed now and cached; unlike a checkpoint the cache
+        keeps its partitioning, so windows over the same keys need no
+        shuffle."""
+        from pyspark import StorageLevel
+
+        started = time.perf_counter()
         df = df.persist(StorageLevel.MEMORY_AND_DISK)
+        df.count()
         self.held.append(df)
+        _log.debug("%s computed in %.2f s", name, time.perf_counter() - started)
         return df
 
-    def release(self, keep=()):
-        for df in self.held:
-            if not any(df is k for k in keep):
-                df.unpersist()
-        self.held = [k for k in keep]
+    def drop(self, *frames) -> None:
+        """Free tables that nothing needs any more (a checkpoint's blocks,
+        a cache), so a run's memory does not grow with its rounds."""
+        for df in frames:
+            if df is None:
+                continue
+            self.held = [held for held in self.held if held is not df]
+            df.unpersist()
+            try:   # a checkpoint's blocks belong to its RDD, which unpersist() leaves alone
+                df._jdf.queryExecution().logical().rdd().unpersist(False)
+            except Exception:   # not a classic session's checkpoint: the cleaner frees it later
+                pass
+
+    def release(self, keep=()) -> None:
+        """Free every table of the run but ``keep``."""
+        self.drop(*[df for df in self.held if not any(df is k for k in keep)])
 
 
 def _ordinals(articles, order_col: Optional[str]):
@@ -594,22 +660,45 @@ def _window_candidates(members, keys: list, width: int):
     """``(p, need, q)`` for every probing member ``p`` of each group
     ``keys`` (an LSH bucket or a fingerprint) and the ``width`` most recent
     kept members ``q`` before it, as the local index visits them. Members
-    carry ``seq``, ``kept``, ``probe`` and ``need``; ranks among the kept
-    members are joined a block of ``width`` at a time (at most two blocks
-    per lookup), so a lookup costs ``width`` rows however large the group."""
+    carry ``seq``, ``kept``, ``probe`` and ``need``.
+
+    ``kr`` numbers the kept members of a group in order; a probe with
+    ``before`` kept members ahead of it visits those numbered ``before -
+    width + 1 .. before``. One more window, over ``kr``, gathers them: a
+    lookup costs ``width`` rows however large the group, and the group is
+    sorted once."""
     F, _, Window = _spark()
     running = Window.partitionBy(*keys).orderBy("seq").rowsBetween(Window.unboundedPreceding, Window.currentRow)
+    # Members neither kept nor looking up (exact repeats, above all) change
+    # no rank and see nothing: the copies of a template cost nothing here.
+    members = members.filter(F.col("kept") | F.col("probe"))
     ranked = members.withColumn("kr", F.sum(F.col("kept").cast("long")).over(running))
-    kept = ranked.filter("kept").select(*keys, F.col("seq").alias("q"), "kr",
-                                        F.floor((F.col("kr") - 1) / width).alias("blk"))
+    by_rank = Window.partitionBy(*keys).orderBy("kr").rangeBetween(-width, 0)
+    gathered = ranked.withColumn(
+        "seen", F.collect_list(F.when(F.col("kept"), F.struct("kr", "seq"))).over(by_rank))
     before = F.col("kr") - F.col("kept").cast("long")
-    probes = (ranked.filter("probe").withColumn("hi", before).filter("hi > 0")
-              .withColumn("lo", F.greatest(F.col("hi") - width + 1, F.lit(1)))
-              .withColumn("blk", F.explode(F.sequence(F.floor((F.col("lo") - 1) / width),
-                                                      F.floor((F.col("hi") - 1) / width))))
-              .select(*keys, F.col("seq").alias("p"), "need", "lo", "hi", "blk"))
-    joined = probes.join(kept, [*keys, "blk"])
-    return joined.filter((F.col("kr") >= F.col("lo")) & (F.col("kr") <= F.col("hi"))).select("p", "need", "q")
+    probes = gathered.filter(F.col("probe") & (before > 0)).select(
+        F.col("seq").alias("p"), "need",
+        F.explode(F.filter("seen", lambda x: (x["kr"] > before - width) & (x["kr"] <= before))).alias("q"))
+    return probes.select("p", "need", F.col("q.seq").alias("q"))
+
+
+def _dirty(changes, lsh_members, fp_members, state, maybe_broadcast):
+    """``seq`` of the paragraphs whose next label may differ from their last
+    one: those after a changed paragraph in one of its LSH buckets,
+    fingerprints or normalized texts (what a lookup visits is decided by
+    the kept paragraphs before it there, and nothing else)."""
+    F, _, _ = _spark()
+    changed = maybe_broadcast(changes.select("seq"))
+    found = []
+    for members, keys in ((lsh_members, ["band", "bkey"]), (fp_members, ["f"])):
+        touched = members.join(changed, "seq").groupBy(*keys).agg(F.min("seq").alias("first"))
+        found.append(members.join(maybe_broadcast(touched), keys).filter(F.col("seq") > F.col("first"))
+                     .select("seq"))
+    touched = changes.groupBy("text_key").agg(F.min("seq").alias("first"))
+    found.append(state.join(maybe_broadcast(touched), "text_key").filter(F.col("seq") > F.col("first"))
+                 .select("seq"))
+    return found[0].unionByName(found[1]).unionByName(found[2]).distinct().withColumn("dirty", F.lit(True))
 
 
 def dedup(articles, *, id_col: str = "id", text_col: str = "text", source_col: Optional[str] = "source",
@@ -673,24 +762,26 @@ def dedup(articles, *, id_col: str = "id", text_col: str = "text", source_col: O
     if dict(frame.dtypes)["text"] != "string":
         raise ConfigError(f"the text column {text_col!r} must hold strings, got {dict(frame.dtypes)['text']}")
     _check_input(frame)
-    ordinals = run.keep(_ordinals(frame, "__order" if order is not None else None))
+    ordinals = run.keep(_ordinals(frame, "__order" if order is not None else None), "ordinals")
     parts = partitions or int(spark.conf.get("spark.sql.shuffle.partitions"))
     numbered = frame.join(ordinals, "id").select("art", "id", "text", "source").repartition(parts)
     paragraphs = run.persist(numbered.mapInArrow(functools.partial(_paragraph_batches, config=config),
-                                                 _paragraph_schema(T)))
+                                                 _paragraph_schema(T)), "paragraphs")
     total = paragraphs.count()
-    _log.info("tikrar.spark: %d paragraphs prepared in %.1f s", total, time.perf_counter() - started)
+    _log.info("%d paragraphs prepared in %.1f s", total, time.perf_counter() - started)
 
-    sets = run.persist(paragraphs.filter("indexed").select("seq", "hashes", "ordered"))
+    sets = run.persist(paragraphs.filter("indexed").select("seq", "hashes", "ordered"), "shingle sets")
     window, fp_window = config.lsh.max_bucket_pairs, config.fingerprint_postings
     # Buckets and fingerprints that pair nothing (one paragraph) are dropped.
     bucket = Window.partitionBy("band", "bkey")
-    lsh_members = run.keep(paragraphs.filter("indexed")
-                           .select("seq", F.posexplode("bands").alias("band", "bkey"))
-                           .withColumn("size", F.count("*").over(bucket)).filter("size > 1").drop("size"))
+    lsh_members = run.persist(paragraphs.filter("indexed")
+                              .select("seq", F.posexplode("bands").alias("band", "bkey"))
+                              .withColumn("size", F.count("*").over(bucket)).filter("size > 1").drop("size"),
+                              "bucket members")
     fingerprint = Window.partitionBy("f")
-    fp_members = run.keep(paragraphs.filter("indexed").select("seq", F.explode("fps").alias("f"))
-                          .withColumn("size", F.count("*").over(fingerprint)).filter("size > 1").drop("size"))
+    fp_members = run.persist(paragraphs.filter("indexed").select("seq", F.explode("fps").alias("f"))
+                             .withColumn("size", F.count("*").over(fingerprint)).filter("size > 1").drop("size"),
+                             "fingerprint postings")
 
     # Ordinary paragraphs (not a phrase-rule hit, not empty) take part in
     # the rounds; the first kept guess is the first copy of each text.
@@ -700,27 +791,46 @@ def dedup(articles, *, id_col: str = "id", text_col: str = "text", source_col: O
                         F.greatest(F.lit(1), F.floor((F.col("nfp") + 1) / 2)).alias("need")))
     state = run.keep(ordinary.withColumn(
         "kept", ~F.col("heading") & (F.row_number().over(
-            Window.partitionBy("text_key", "heading").orderBy("seq")) == 1)))
-    verified = None
+            Window.partitionBy("text_key", "heading").orderBy("seq")) == 1)), "first guess")
     earlier = text_order.rowsBetween(Window.unboundedPreceding, -1)
+    small = total <= BROADCAST_PARAGRAPHS
+    maybe_broadcast = F.broadcast if small else (lambda df: df)
+    verified = candidates = best = dirty = current = labelled = None
     rounds = 0
     while True:
         rounds += 1
         if rounds > max_rounds:
             raise RuntimeError(f"tikrar.spark: labels still changing after {max_rounds} rounds")
         step = time.perf_counter()
+        previous = current if rounds > 1 else None
         current = run.keep(state.withColumn("exact", F.min(F.when(F.col("kept"), F.col("seq"))).over(earlier))
-                           .withColumn("probe", F.col("indexed") & F.col("exact").isNull()))
-        flags = current.select("seq", "kept", "probe", "need")
-        lsh = (_window_candidates(lsh_members.join(flags, "seq"), ["band", "bkey"], window)
+                           .withColumn("probe", F.col("indexed") & F.col("exact").isNull()), "exact repeats")
+        # Only the dirty paragraphs (all of them in the first round) look
+        # their candidates up again; the others' inputs did not change.
+        probe = F.col("probe") if dirty is None else F.col("probe") & F.col("dirty").isNotNull()
+        flags = current if dirty is None else current.join(maybe_broadcast(dirty), "seq", "left")
+        flags = maybe_broadcast(flags.select("seq", "kept", probe.alias("probe"), "need"))
+        lsh_in, fp_in = lsh_members, fp_members
+        if dirty is not None:   # the groups that hold a dirty paragraph
+            lsh_in, fp_in = (members.join(maybe_broadcast(members.join(maybe_broadcast(dirty), "seq")
+                                                          .select(*keys).distinct()), keys)
+                             for members, keys in ((lsh_members, ["band", "bkey"]), (fp_members, ["f"])))
+        lsh = (_window_candidates(lsh_in.join(flags, "seq"), ["band", "bkey"], window)
                .distinct().withColumn("from_lsh", F.lit(True)))
-        hits = (_window_candidates(fp_members.join(flags, "seq"), ["f"], fp_window)
+        hits = (_window_candidates(fp_in.join(flags, "seq"), ["f"], fp_window)
                 .groupBy("p", "need", "q").agg(F.count("*").alias("hits")))
-        candidates = run.keep(
-            lsh.join(hits, ["p", "need", "q"], "full")
-            .select("p", "q", F.coalesce("from_lsh", F.lit(False)).alias("from_lsh"),
-                    F.coalesce("hits", F.lit(0)).alias("hits"), "need"))
-        to_verify = candidates.filter(F.col("from_lsh") | (F.col("hits") >= F.col("need"))).select("p", "q")
+        looked_up = (lsh.join(hits, ["p", "need", "q"], "full")
+                     .select("p", "q", F.coalesce("from_lsh", F.lit(False)).alias("from_lsh"),
+                             F.coalesce("hits", F.lit(0)).alias("hits"), "need"))
+        if dirty is not None:
+            dirty_p = maybe_broadcast(dirty.select(F.col("seq").alias("p")))
+            old = candidates
+            candidates = run.keep(candidates.join(dirty_p, "p", "left_anti").unionByName(looked_up), "candidates")
+            run.drop(old)
+            looked_up = candidates.join(dirty_p, "p")
+        else:
+            candidates = looked_up = run.keep(looked_up, "candidates")
+        to_verify = looked_up.filter(F.col("from_lsh") | (F.col("hits") >= F.col("need"))).select("p", "q")
         new = to_verify if verified is None else to_verify.join(verified.select("p", "q"), ["p", "q"], "left_anti")
         fresh = (new.join(sets.select(F.col("seq").alias("p"), F.col("hashes").alias("p_hashes"),
                                       F.col("ordered").alias("p_ordered")), "p")
@@ -728,19 +838,33 @@ def dedup(articles, *, id_col: str = "id", text_col: str = "text", source_col: O
                  .select("p", "q", "p_hashes", "p_ordered", "q_hashes")
                  .mapInArrow(functools.partial(_verify_batches, config=config),
                              "p long, q long, jac double, sim double, kind byte"))
-        verified = run.keep(fresh if verified is None else verified.unionByName(fresh))
-        best = (to_verify.join(verified.filter("kind > 0"), ["p", "q"])
-                .groupBy("p").agg(F.max(F.struct(F.col("jac"), (-F.col("q")).alias("neg_q"), F.col("kind"),
-                                                 F.col("sim"))).alias("best")))
-        labelled = (current.join(best, current["seq"] == best["p"], "left").drop("p")
-                    .withColumn("next", F.col("exact").isNull() & F.col("best").isNull() & ~F.col("heading")))
-        labelled = run.keep(labelled)
-        changed = labelled.filter(F.col("kept") != F.col("next")).count()
-        _log.info("tikrar.spark: round %d, %d paragraphs changed between kept and not (%.1f s)",
+        old = verified
+        verified = run.keep(fresh if verified is None else verified.unionByName(fresh), "verified pairs")
+        run.drop(old)
+        found = (to_verify.join(verified.filter("kind > 0"), ["p", "q"])
+                 .groupBy("p").agg(F.max(F.struct(F.col("jac"), (-F.col("q")).alias("neg_q"), F.col("kind"),
+                                                  F.col("sim"))).alias("best")))
+        if dirty is not None:
+            found = best.join(maybe_broadcast(dirty.select(F.col("seq").alias("p"))), "p", "left_anti") \
+                .unionByName(found)
+        old = best
+        best = run.keep(found, "best matches")
+        run.drop(old, previous, labelled if rounds > 1 else None)
+        labelled = run.keep(current.join(best, current["seq"] == best["p"], "left").drop("p")
+                            .withColumn("next", F.col("exact").isNull() & F.col("best").isNull() & ~F.col("heading")),
+                            "labels")
+        changes = labelled.filter(F.col("kept") != F.col("next")).select("seq", "text_key")
+        changed = changes.count()
+        _log.info("round %d, %d paragraphs changed between kept and not (%.1f s)",
                   rounds, changed, time.perf_counter() - step)
         if changed == 0:
             break
         state = labelled.select("seq", "text_key", "indexed", "heading", "need", F.col("next").alias("kept"))
+        old = dirty
+        dirty = run.keep(_dirty(changes, lsh_members, fp_members, state, maybe_broadcast), "dirty paragraphs")
+        run.drop(old)
+        if _log.isEnabledFor(logging.DEBUG):
+            _log.debug("%d paragraphs to look up again", dirty.count())
 
     final = labelled.select(
         "seq", "exact", "kept",
@@ -771,25 +895,24 @@ def dedup(articles, *, id_col: str = "id", text_col: str = "text", source_col: O
         .alias("duplicate_of"),
         F.when(duplicate, F.col("similarity")).alias("similarity"), reason.alias("reason"),
         F.when(duplicate, F.col("match")).alias("match"), "source", "src_key", "target",
-        (F.col("kept") & ~duplicate & (F.col("kind") == _ORDINARY)).alias("is_kept")))
+        (F.col("kept") & ~duplicate & (F.col("kind") == _ORDINARY)).alias("is_kept")), "records")
 
     # Reused passages of kept paragraphs: the pairs sharing fingerprints
     # (enough postings visited) in the last round, whose labels are final.
     if stages._finds_reuse(config):
         kept_p = records.filter("is_kept").select(F.col("seq").alias("p"))
         texts = paragraphs.select("seq", "text", "doc_id", "index")
-        pairs = (candidates.filter(F.col("hits") >= _min_shared_fingerprints()).select("p", "q").join(kept_p, "p")
-                 .join(sets.select(F.col("seq").alias("p"), F.col("hashes").alias("p_hashes"),
-                                   F.col("ordered").alias("p_ordered")), "p")
-                 .join(texts.select(F.col("seq").alias("p"), F.col("text").alias("p_text")), "p")
-                 .join(sets.select(F.col("seq").alias("q"), F.col("hashes").alias("q_hashes"),
-                                   F.col("ordered").alias("q_ordered")), "q")
-                 .join(texts.select(F.col("seq").alias("q"), F.col("text").alias("q_text"),
-                                    F.col("doc_id").alias("q_doc"), F.col("index").alias("q_index")), "q")
-                 .select("p", "q", "p_hashes", "p_ordered", "p_text", "q_hashes", "q_ordered", "q_text", "q_doc",
-                         "q_index"))
-        reused = pairs.repartition("p").sortWithinPartitions("p", "q").mapInArrow(
-            functools.partial(_reuse_batches, config=config), _reuse_schema(T))
+        earlier = (candidates.filter(F.col("hits") >= _min_shared_fingerprints()).select("p", "q").join(kept_p, "p")
+                   .join(sets.select(F.col("seq").alias("q"), F.col("hashes").alias("q_hashes"),
+                                     F.col("ordered").alias("q_ordered")), "q")
+                   .join(texts.select(F.col("seq").alias("q"), F.col("text").alias("q_text"),
+                                      F.col("doc_id").alias("q_doc"), F.col("index").alias("q_index")), "q")
+                   .groupBy(F.col("p").alias("seq"))
+                   .agg(F.collect_list(F.struct("q", "q_hashes", "q_ordered", "q_text", "q_doc", "q_index"))
+                        .alias("pairs")))
+        grouped = (earlier.join(sets, "seq").join(texts.select("seq", "text"), "seq")
+                   .select("seq", "hashes", "ordered", "text", "pairs"))
+        reused = grouped.mapInArrow(functools.partial(_reuse_batches, config=config), _reuse_schema(T))
     else:
         reused = spark.createDataFrame([], _reuse_schema(T))
 
@@ -798,8 +921,8 @@ def dedup(articles, *, id_col: str = "id", text_col: str = "text", source_col: O
         repeated = records.filter(F.col("label") == LABEL_DUPLICATE).select(F.col("target").alias("cluster")).distinct()
         copies = (records.filter((F.col("label") == LABEL_DUPLICATE) | F.col("is_kept"))
                   .withColumn("cluster", F.coalesce("target", "seq")).join(repeated, "cluster")
-                  .select("cluster", "seq", "art", "src_key"))
-        furniture = copies.repartition("cluster").sortWithinPartitions("cluster", "seq").mapInArrow(
+                  .groupBy("cluster").agg(F.collect_list(F.struct("seq", "art", "src_key")).alias("copies")))
+        furniture = copies.select("copies").mapInArrow(
             functools.partial(_furniture_batches, config=config), "seq long, corpus_reason string")
     else:
         furniture = spark.createDataFrame([], "seq long, corpus_reason string")
@@ -812,9 +935,9 @@ def dedup(articles, *, id_col: str = "id", text_col: str = "text", source_col: O
            .withColumn("reused", F.coalesce("reused", empty_reuse))
            .orderBy("seq")
            .select(*records_schema().names))
-    result = run.keep(out)
+    result = run.keep(out, "records with passages and corpus boilerplate")
     run.release(keep=[result])
-    _log.info("tikrar.spark: %d records in %.1f s (%d rounds)", total, time.perf_counter() - started, rounds)
+    _log.info("%d records in %.1f s (%d rounds)", total, time.perf_counter() - started, rounds)
     return result
 
 
@@ -836,6 +959,6 @@ def cleaned(records, drop_reused: bool = False):
     F, _, _ = _spark()
     if not isinstance(drop_reused, bool):
         raise ConfigError(f"drop_reused must be True or False, got {drop_reused!r}")
-    needed = records.select("doc_id", "index", "text", "label", "reused")
-    return (needed.repartition("doc_id").sortWithinPartitions("doc_id", "index")
-            .mapInArrow(functools.partial(_cleaned_batches, drop_reused=drop_reused), "id string, text string"))
+    articles = records.groupBy("doc_id").agg(
+        F.collect_list(F.struct("index", "text", "label", "reused")).alias("records"))
+    return articles.mapInArrow(functools.partial(_cleaned_batches, drop_reused=drop_reused), "id string, text string")
