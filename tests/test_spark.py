@@ -7,6 +7,7 @@ instead.
 
 from __future__ import annotations
 
+import importlib
 import os
 import shutil
 import subprocess
@@ -36,7 +37,7 @@ def _unavailable(reason: str):
 def spark():
     """One local[2] session for the whole test run."""
     try:
-        import pyarrow  # noqa: F401
+        importlib.import_module("pyarrow")   # the tests make their DataFrames from Arrow tables
         from pyspark.sql import SparkSession
     except ImportError as err:
         _unavailable(f"pyspark or pyarrow is not installed ({err}); pip install 'tikrar[spark]'")
@@ -105,6 +106,7 @@ def small_corpus() -> list[dict]:
                           + " وأضاف أن الجولة المقبلة ستركز على الملفات الاقتصادية العالقة بين الجانبين",
          "source": None},
         {"id": 5, "text": "عاجل\n" + " ".join(WIRE.split()[:9]), "source": "sabq"},
+        {"id": 6, "text": "", "source": "sabq"},   # no paragraphs: no records, not in the cleaned articles
     ]
     for k in range(12):
         articles.append({"id": 10 + k, "text": f"نشرة الطقس رقم {k}\n{FOOTER}", "source": "madina"})
@@ -194,6 +196,8 @@ def test_bad_articles_are_refused_before_any_work(spark):
         tikrar_spark.dedup(spark.createDataFrame([("b", None)], "id string, text string"))
     with pytest.raises(ConfigError, match="no 'body' column"):
         tikrar_spark.dedup(spark.createDataFrame([("a", "نص")], "id string, text string"), text_col="body")
+    with pytest.raises(ConfigError, match="ids .* must be strings or integers, got double"):
+        tikrar_spark.dedup(spark.createDataFrame([(1.5, "نص")], "id double, text string"))
     with pytest.raises(ConfigError, match="unknown option"):
         tikrar_spark.dedup(spark.createDataFrame([("a", "نص")], "id string, text string"), thresold=0.7)
 

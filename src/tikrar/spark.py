@@ -14,17 +14,17 @@ How the work is spread::
 
     articles --mapInArrow(stages.prepare, stages.sketch_batch)--> paragraphs
              (text keys, shingle sets, MinHash band keys, fingerprints)
-    band keys and fingerprints exploded; buckets of one paragraph dropped
+    band keys and fingerprints exploded; groups of one paragraph dropped
     rounds, until no paragraph changes between kept and not kept:
         exact repeats      window over each normalized text
         LSH candidates     the max_bucket_pairs most recent kept members of
                            each bucket before a paragraph (rank windows)
         fingerprint hits   the fingerprint_postings most recent kept
                            postings of each fingerprint before it
-        verification       mapInArrow over new pairs (exact shingle sets)
+        verification       mapInArrow over pairs not verified yet
         keep-first         best verified kept candidate per paragraph
-    reused passages        mapInArrow over the kept paragraphs' pairs
-    corpus boilerplate     each repeated paragraph's copies, in order
+    reused passages        groupBy kept paragraph, mapInArrow over its pairs
+    corpus boilerplate     groupBy repeated paragraph, its copies in order
     records                joined and sorted in input order
 
 The local engine labels paragraphs one after another; here every round
@@ -33,8 +33,9 @@ depends only on which earlier paragraphs are kept, so the labels of the
 first paragraphs settle at once and the rest follow; a round that changes
 nothing has reached the local result (the only labelling consistent with
 itself). The candidate caps are reproduced as the local engine applies
-them: which kept paragraphs a lookup visits depends on the kept set, so
-they are recomputed in every round from ranks among the kept members.
+them: which kept paragraphs a lookup visits depends on the kept set, so it
+is found from ranks among the kept members, and after the first round
+only the paragraphs whose lookups can visit something else look up again.
 
 >>> from tikrar import spark as tikrar_spark
 >>> records = tikrar_spark.dedup(articles_df)             # doctest: +SKIP
@@ -56,7 +57,7 @@ from typing import Any, Iterable, Iterator, Optional
 
 import numpy as np
 
-from .errors import ConfigError, InputError, MissingDependencyError
+from .errors import ConfigError, InputError, require_module
 
 __all__ = ["dedup", "cleaned", "records_schema", "verify_pairs", "paragraph_seq", "INDEX_BITS", "BROADCAST_PARAGRAPHS"]
 
@@ -70,6 +71,10 @@ BROADCAST_PARAGRAPHS = 2_000_000
 #: A paragraph's place in input order is one long: the article's ordinal
 #: above its index in the article, which must stay below ``2**INDEX_BITS``.
 INDEX_BITS = 20
+
+#: Column types an id or a source may have (integers are written in decimal;
+#: ``void``, a column of nulls only, is a source column of no sources).
+_ID_TYPES = ("string", "tinyint", "smallint", "int", "bigint", "void")
 
 # Kinds of a paragraph, as the keep-first kernel takes them.
 _ORDINARY, _DIRECT, _BLANK = 0, 1, 2
@@ -95,16 +100,10 @@ def paragraph_seq(ordinal: int, index: int) -> int:
 def _spark():
     """The pyspark modules this module uses, or a MissingDependencyError
     with the pip line."""
-    try:
-        import pyarrow  # noqa: F401
-    except ImportError as err:
-        raise MissingDependencyError("pyarrow", "spark", "tikrar.spark") from err
-    try:
-        from pyspark.sql import functions, types
-        from pyspark.sql.window import Window
-    except ImportError as err:
-        raise MissingDependencyError("pyspark", "spark", "tikrar.spark") from err
-    return functions, types, Window
+    require_module("pyarrow", "spark", "tikrar.spark")
+    functions = require_module("pyspark.sql.functions", "spark", "tikrar.spark")
+    types = require_module("pyspark.sql.types", "spark", "tikrar.spark")
+    return functions, types, require_module("pyspark.sql.window", "spark", "tikrar.spark").Window
 
 
 # -- Arrow helpers (run on the executors) -------------------------------------------------
@@ -558,14 +557,11 @@ def records_schema():
 
 
 class _Run:
-    """One call of :func:`dedup`: the session, the config and the tables it
-    persisted (released at the end)."""
+    """The tables one call of :func:`dedup` holds (released at the end)."""
 
-    def __init__(self, spark, config, checkpoint: str):
+    def __init__(self, checkpoint: str):
         if checkpoint not in ("local", "reliable"):
             raise ConfigError(f"checkpoint must be 'local' or 'reliable', got {checkpoint!r}")
-        self.spark = spark
-        self.config = config
         self.checkpoint = checkpoint
         self.held: list = []
 
@@ -683,22 +679,37 @@ def _window_candidates(members, keys: list, width: int):
     return probes.select("p", "need", F.col("q.seq").alias("q"))
 
 
-def _dirty(changes, lsh_members, fp_members, state, maybe_broadcast):
-    """``seq`` of the paragraphs whose next label may differ from their last
-    one: those after a changed paragraph in one of its LSH buckets,
-    fingerprints or normalized texts (what a lookup visits is decided by
-    the kept paragraphs before it there, and nothing else)."""
-    F, _, _ = _spark()
-    changed = maybe_broadcast(changes.select("seq"))
-    found = []
-    for members, keys in ((lsh_members, ["band", "bkey"]), (fp_members, ["f"])):
-        touched = members.join(changed, "seq").groupBy(*keys).agg(F.min("seq").alias("first"))
-        found.append(members.join(maybe_broadcast(touched), keys).filter(F.col("seq") > F.col("first"))
+def _dirty(changed, restarted, flags, lsh_members, fp_members, widths: tuple, maybe_broadcast):
+    """``seq`` of the paragraphs whose verdict may differ from the last
+    round's: those of ``restarted`` (an exact repeat no more, or again, so
+    their own lookup starts or stops), and those whose lookups may visit
+    other kept paragraphs than last round, because a paragraph of
+    ``changed`` (between kept and not kept) comes before them in one of
+    their groups. ``flags`` holds every paragraph's new ``kept`` and
+    ``probe``.
+
+    A lookup in a group (an LSH bucket, a fingerprint) visits the ``width``
+    most recent kept members before it. The members after the last change
+    before it kept their flags, so when ``width`` or more of them are kept
+    it visits the same ones as before: only a lookup with fewer is dirty."""
+    F, _, Window = _spark()
+    changed = maybe_broadcast(changed.select("seq", F.lit(True).alias("changed")))
+    found = [restarted.select("seq")]
+    for members, keys, width in ((lsh_members, ["band", "bkey"], widths[0]), (fp_members, ["f"], widths[1])):
+        touched = maybe_broadcast(members.join(changed, "seq").select(*keys).distinct())
+        rows = (members.join(touched, keys).join(flags, "seq").join(changed, "seq", "left")
+                .filter(F.col("kept") | F.col("probe") | F.col("changed").isNotNull()))
+        in_order = Window.partitionBy(*keys).orderBy("seq")
+        ranked = rows.withColumn("kr", F.sum(F.col("kept").cast("long")).over(
+            in_order.rowsBetween(Window.unboundedPreceding, Window.currentRow)))
+        # kr at the last change before each member: kept members since = kr before it - that.
+        ranked = ranked.withColumn("kr_change", F.last(F.when(F.col("changed").isNotNull(), F.col("kr")),
+                                                       ignorenulls=True).over(
+            in_order.rowsBetween(Window.unboundedPreceding, -1)))
+        since = F.col("kr") - F.col("kept").cast("long") - F.col("kr_change")
+        found.append(ranked.filter(F.col("probe") & F.col("kr_change").isNotNull() & (since < width))
                      .select("seq"))
-    touched = changes.groupBy("text_key").agg(F.min("seq").alias("first"))
-    found.append(state.join(maybe_broadcast(touched), "text_key").filter(F.col("seq") > F.col("first"))
-                 .select("seq"))
-    return found[0].unionByName(found[1]).unionByName(found[2]).distinct().withColumn("dirty", F.lit(True))
+    return found[0].unionByName(found[1]).unionByName(found[2]).distinct()
 
 
 def dedup(articles, *, id_col: str = "id", text_col: str = "text", source_col: Optional[str] = "source",
@@ -733,7 +744,6 @@ def dedup(articles, *, id_col: str = "id", text_col: str = "text", source_col: O
     [('a', 'unique'), ('b', 'duplicate')]
     """
     F, T, Window = _spark()
-    from . import boilerplate as bp  # noqa: F401  (loaded before the workers need it)
     from . import stages
     from .dedup import DedupConfig
     from .types import LABEL_BOILERPLATE, LABEL_DUPLICATE, LABEL_UNIQUE, MATCH_CONTAINED, MATCH_EXACT, MATCH_NEAR
@@ -747,12 +757,16 @@ def dedup(articles, *, id_col: str = "id", text_col: str = "text", source_col: O
     if not isinstance(max_rounds, int) or max_rounds < 1:
         raise ConfigError(f"max_rounds must be a positive integer, got {max_rounds!r}")
     spark = articles.sparkSession
-    run = _Run(spark, config, checkpoint)
+    run = _Run(checkpoint)
     started = time.perf_counter()
     columns = set(articles.columns)
     for name in (id_col, text_col):
         if name not in columns:
             raise ConfigError(f"the articles have no {name!r} column (columns: {sorted(columns)})")
+    types = dict(articles.dtypes)
+    for name, what in ((id_col, "ids"), (source_col, "sources")):
+        if name in columns and types[name] not in _ID_TYPES:
+            raise ConfigError(f"the {what} ({name!r} column) must be strings or integers, got {types[name]}")
     source = F.col(source_col).cast("string") if source_col in columns else F.lit(None).cast("string")
     order = order_col if order_col in columns else None
     selected = [F.col(id_col).cast("string").alias("id"), F.col(text_col).alias("text"), source.alias("source")]
@@ -795,76 +809,85 @@ def dedup(articles, *, id_col: str = "id", text_col: str = "text", source_col: O
     earlier = text_order.rowsBetween(Window.unboundedPreceding, -1)
     small = total <= BROADCAST_PARAGRAPHS
     maybe_broadcast = F.broadcast if small else (lambda df: df)
-    verified = candidates = best = dirty = current = labelled = None
+    min_hits = _min_shared_fingerprints()
+    verified: list = []      # verified pairs, a table per round (each pair verified once)
+    reuse_pairs = best = dirty = current = labelled = None
     rounds = 0
     while True:
         rounds += 1
         if rounds > max_rounds:
             raise RuntimeError(f"tikrar.spark: labels still changing after {max_rounds} rounds")
         step = time.perf_counter()
-        previous = current if rounds > 1 else None
+        previous = current
         current = run.keep(state.withColumn("exact", F.min(F.when(F.col("kept"), F.col("seq"))).over(earlier))
                            .withColumn("probe", F.col("indexed") & F.col("exact").isNull()), "exact repeats")
-        # Only the dirty paragraphs (all of them in the first round) look
-        # their candidates up again; the others' inputs did not change.
-        probe = F.col("probe") if dirty is None else F.col("probe") & F.col("dirty").isNotNull()
-        flags = current if dirty is None else current.join(maybe_broadcast(dirty), "seq", "left")
-        flags = maybe_broadcast(flags.select("seq", "kept", probe.alias("probe"), "need"))
+        flags = maybe_broadcast(current.select("seq", "kept", "probe", "need"))
+        if previous is not None:
+            # Only the dirty paragraphs look their candidates up again; the
+            # others would visit the same kept paragraphs as last round.
+            compared = current.join(previous.select("seq", F.col("kept").alias("was_kept"),
+                                                    F.col("exact").isNull().alias("was_looking")), "seq")
+            old = dirty
+            dirty = run.keep(_dirty(compared.filter(F.col("kept") != F.col("was_kept")).select("seq"),
+                                    compared.filter(F.col("exact").isNull() != F.col("was_looking")).select("seq"),
+                                    flags.select("seq", "kept", "probe"), lsh_members, fp_members,
+                                    (window, fp_window), maybe_broadcast), "dirty paragraphs")
+            run.drop(old, previous, labelled)
+            looking = dirty.count()
+            _log.debug("%d paragraphs to look up again", looking)
+            if looking == 0:   # nothing can change: last round's verdicts over this round's flags
+                labelled = run.keep(current.join(best, current["seq"] == best["p"], "left").drop("p"), "labels")
+                _log.info("round %d, no paragraph to look up again (%.1f s)", rounds, time.perf_counter() - step)
+                break
+            dirty_seq = maybe_broadcast(dirty.withColumn("dirty", F.lit(True)))
+            flags = maybe_broadcast(current.join(dirty_seq, "seq", "left").select(
+                "seq", "kept", (F.col("probe") & F.col("dirty").isNotNull()).alias("probe"), "need"))
         lsh_in, fp_in = lsh_members, fp_members
         if dirty is not None:   # the groups that hold a dirty paragraph
-            lsh_in, fp_in = (members.join(maybe_broadcast(members.join(maybe_broadcast(dirty), "seq")
-                                                          .select(*keys).distinct()), keys)
+            lsh_in, fp_in = (members.join(maybe_broadcast(members.join(dirty_seq, "seq").select(*keys).distinct()),
+                                          keys)
                              for members, keys in ((lsh_members, ["band", "bkey"]), (fp_members, ["f"])))
         lsh = (_window_candidates(lsh_in.join(flags, "seq"), ["band", "bkey"], window)
                .distinct().withColumn("from_lsh", F.lit(True)))
         hits = (_window_candidates(fp_in.join(flags, "seq"), ["f"], fp_window)
                 .groupBy("p", "need", "q").agg(F.count("*").alias("hits")))
-        looked_up = (lsh.join(hits, ["p", "need", "q"], "full")
-                     .select("p", "q", F.coalesce("from_lsh", F.lit(False)).alias("from_lsh"),
-                             F.coalesce("hits", F.lit(0)).alias("hits"), "need"))
-        if dirty is not None:
-            dirty_p = maybe_broadcast(dirty.select(F.col("seq").alias("p")))
-            old = candidates
-            candidates = run.keep(candidates.join(dirty_p, "p", "left_anti").unionByName(looked_up), "candidates")
-            run.drop(old)
-            looked_up = candidates.join(dirty_p, "p")
-        else:
-            candidates = looked_up = run.keep(looked_up, "candidates")
+        looked_up = run.keep(lsh.join(hits, ["p", "need", "q"], "full")
+                             .select("p", "q", F.coalesce("from_lsh", F.lit(False)).alias("from_lsh"),
+                                     F.coalesce("hits", F.lit(0)).alias("hits"), "need"), "candidates")
         to_verify = looked_up.filter(F.col("from_lsh") | (F.col("hits") >= F.col("need"))).select("p", "q")
-        new = to_verify if verified is None else to_verify.join(verified.select("p", "q"), ["p", "q"], "left_anti")
-        fresh = (new.join(sets.select(F.col("seq").alias("p"), F.col("hashes").alias("p_hashes"),
-                                      F.col("ordered").alias("p_ordered")), "p")
-                 .join(sets.select(F.col("seq").alias("q"), F.col("hashes").alias("q_hashes")), "q")
-                 .select("p", "q", "p_hashes", "p_ordered", "q_hashes")
-                 .mapInArrow(functools.partial(_verify_batches, config=config),
-                             "p long, q long, jac double, sim double, kind byte"))
-        old = verified
-        verified = run.keep(fresh if verified is None else verified.unionByName(fresh), "verified pairs")
-        run.drop(old)
-        found = (to_verify.join(verified.filter("kind > 0"), ["p", "q"])
+        new = to_verify
+        for piece in verified:
+            new = new.join(piece.select("p", "q"), ["p", "q"], "left_anti")
+        verified.append(run.keep(
+            new.join(sets.select(F.col("seq").alias("p"), F.col("hashes").alias("p_hashes"),
+                                 F.col("ordered").alias("p_ordered")), "p")
+            .join(sets.select(F.col("seq").alias("q"), F.col("hashes").alias("q_hashes")), "q")
+            .select("p", "q", "p_hashes", "p_ordered", "q_hashes")
+            .mapInArrow(functools.partial(_verify_batches, config=config),
+                        "p long, q long, jac double, sim double, kind byte"), "verified pairs"))
+        repeats = functools.reduce(lambda a, b: a.unionByName(b), verified).filter("kind > 0")
+        found = (to_verify.join(repeats, ["p", "q"])
                  .groupBy("p").agg(F.max(F.struct(F.col("jac"), (-F.col("q")).alias("neg_q"), F.col("kind"),
                                                   F.col("sim"))).alias("best")))
+        # Pairs for reused passages: those sharing enough fingerprints.
+        shared = looked_up.filter(F.col("hits") >= min_hits).select("p", "q")
         if dirty is not None:
-            found = best.join(maybe_broadcast(dirty.select(F.col("seq").alias("p"))), "p", "left_anti") \
-                .unionByName(found)
-        old = best
+            dirty_p = maybe_broadcast(dirty.select(F.col("seq").alias("p")))
+            found = best.join(dirty_p, "p", "left_anti").unionByName(found)
+            shared = reuse_pairs.join(dirty_p, "p", "left_anti").unionByName(shared)
+        old = best, reuse_pairs
         best = run.keep(found, "best matches")
-        run.drop(old, previous, labelled if rounds > 1 else None)
+        reuse_pairs = run.keep(shared, "pairs sharing fingerprints")
+        run.drop(looked_up, *old)
         labelled = run.keep(current.join(best, current["seq"] == best["p"], "left").drop("p")
                             .withColumn("next", F.col("exact").isNull() & F.col("best").isNull() & ~F.col("heading")),
                             "labels")
-        changes = labelled.filter(F.col("kept") != F.col("next")).select("seq", "text_key")
-        changed = changes.count()
+        changes = labelled.filter(F.col("kept") != F.col("next")).count()
         _log.info("round %d, %d paragraphs changed between kept and not (%.1f s)",
-                  rounds, changed, time.perf_counter() - step)
-        if changed == 0:
+                  rounds, changes, time.perf_counter() - step)
+        if changes == 0:
             break
         state = labelled.select("seq", "text_key", "indexed", "heading", "need", F.col("next").alias("kept"))
-        old = dirty
-        dirty = run.keep(_dirty(changes, lsh_members, fp_members, state, maybe_broadcast), "dirty paragraphs")
-        run.drop(old)
-        if _log.isEnabledFor(logging.DEBUG):
-            _log.debug("%d paragraphs to look up again", dirty.count())
 
     final = labelled.select(
         "seq", "exact", "kept",
@@ -899,10 +922,10 @@ def dedup(articles, *, id_col: str = "id", text_col: str = "text", source_col: O
 
     # Reused passages of kept paragraphs: the pairs sharing fingerprints
     # (enough postings visited) in the last round, whose labels are final.
-    if stages._finds_reuse(config):
+    if config.min_reuse_words is not None and config.shingle.kind == "word":   # as the local engine
         kept_p = records.filter("is_kept").select(F.col("seq").alias("p"))
         texts = paragraphs.select("seq", "text", "doc_id", "index")
-        earlier = (candidates.filter(F.col("hits") >= _min_shared_fingerprints()).select("p", "q").join(kept_p, "p")
+        earlier = (reuse_pairs.join(kept_p, "p")
                    .join(sets.select(F.col("seq").alias("q"), F.col("hashes").alias("q_hashes"),
                                      F.col("ordered").alias("q_ordered")), "q")
                    .join(texts.select(F.col("seq").alias("q"), F.col("text").alias("q_text"),
