@@ -53,3 +53,9 @@ def test_every_public_name_resolves_and_dedup_stays_callable():
     importlib.import_module("tikrar.cli")  # imports the tikrar.dedup submodule
 
     assert [r.label for r in tikrar.dedup([("a", "نص قصير"), ("b", "نص قصير")])] == ["unique", "duplicate"]
+
+
+def test_importing_the_spark_module_loads_no_optional_package():
+    # pyspark, pyarrow and pandas are loaded when a Spark function runs, so
+    # that `import tikrar.spark` works (and documents) without the extra.
+    assert loaded_after("import tikrar.spark, tikrar.frames, tikrar.flows") == []
