@@ -56,3 +56,29 @@ def test_match_policy_names_the_kind_of_repeat():
     assert codes.tolist() == [NEAR, CONTAINED, NO_MATCH]
     with pytest.raises(ConfigError, match="threshold"):
         MatchPolicy(threshold=1.5)
+
+
+def test_shared_segments_on_two_threads_equal_one_thread():
+    from tikrar._label import shared_segments, shared_segments_threaded
+
+    rng = np.random.default_rng(3)
+    words = [rng.integers(0, 400, size=int(rng.integers(12, 120))) for _ in range(300)]
+    # Every third paragraph embeds a stretch of an earlier one.
+    for k in range(3, 300, 3):
+        source = words[int(rng.integers(0, k))]
+        a = int(rng.integers(0, max(1, len(source) - 12)))
+        words[k] = np.concatenate([words[k][:10], source[a:a + 30], words[k][10:]])
+    ordered_parts = [(w[:-2] * 1_000_003 + w[1:-1] * 1_009 + w[2:]).astype(np.uint32) for w in words]
+    sets_parts = [np.unique(o) for o in ordered_parts]
+    bounds = np.zeros(301, dtype=np.int64)
+    np.cumsum([len(o) for o in ordered_parts], out=bounds[1:])
+    set_bounds = np.zeros(301, dtype=np.int64)
+    np.cumsum([len(s) for s in sets_parts], out=set_bounds[1:])
+    ordered, sets = np.concatenate(ordered_parts), np.concatenate(sets_parts)
+    pairs = np.array([(p, q) for p in range(300) for q in range(p)], dtype=np.int64)
+    args = (ordered, bounds, sets, set_bounds, 3, 8, 8, 0.8)
+    rows, shares = shared_segments(pairs, *args)
+    threaded_rows, threaded_shares = shared_segments_threaded(pairs, *args, threads=2, min_pairs=1)
+    assert len(rows) >= 99 and len(np.unique(rows[:, 0] * 2 // len(pairs))) == 2  # found in both halves
+    assert threaded_rows.tolist() == rows.tolist()
+    assert threaded_shares.tolist() == shares.tolist()

@@ -77,26 +77,37 @@ class Archive:
     # -- writing ----------------------------------------------------------------
 
     def extend(self, values: np.ndarray) -> None:
-        values = np.asarray(values, dtype=self.dtype)
+        values = np.ascontiguousarray(values, dtype=self.dtype)
         if len(values) == 0:
             return
-        self._tail = np.concatenate([self._tail[: self.size - self._tail_start], values])
-        self.size += len(values)
-        if len(self._tail) >= self.spill_items:
-            self._spill()
+        held = self._tail[: self.size - self._tail_start]
+        if len(held) + len(values) >= self.spill_items:
+            # Written from where they lie: a batch of many megabytes is not
+            # copied into the tail only to be copied out again.
+            self._spill(held, values)
+        else:
+            self._tail = np.concatenate([held, values])
+            self.size += len(values)
 
-    def _spill(self) -> None:
+    def _spill(self, *parts: np.ndarray) -> None:
+        """Move ``parts`` (the tail, then what follows it) to the scratch
+        file, as items ``[_tail_start, _tail_start + their length)``."""
         if self._scratch is None:
             stream = tempfile.TemporaryFile(prefix="tikrar-archive-")
             self._scratch = os.dup(stream.fileno())
             stream.close()
             self._owned.append(self._scratch)
-        data = self._tail[: self.size - self._tail_start].tobytes()
-        _pwrite_all(self._scratch, data, self._scratch_end)
-        self._extents.append(_Extent(self._tail_start, self.size, self._scratch, self._scratch_end))
-        self._scratch_end += len(data)
+        start, written = self._tail_start, 0
+        for part in parts:
+            if len(part):
+                _pwrite_all(self._scratch, memoryview(part).cast("B"), self._scratch_end + written)
+                written += part.nbytes
+        end = start + written // self.dtype.itemsize
+        self._extents.append(_Extent(start, end, self._scratch, self._scratch_end))
+        self._scratch_end += written
+        self.size = end
         self._tail = np.zeros(0, dtype=self.dtype)
-        self._tail_start = self.size
+        self._tail_start = end
 
     def truncate(self, size: int) -> None:
         """Forget the items from ``size`` on."""
@@ -213,7 +224,7 @@ class Archive:
             pass
 
 
-def _pwrite_all(fd: int, data: bytes, offset: int) -> None:
+def _pwrite_all(fd: int, data, offset: int) -> None:
     view = memoryview(data)
     while view:
         written = os.pwrite(fd, view, offset)

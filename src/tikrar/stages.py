@@ -62,6 +62,7 @@ from .types import (
     Paragraph,
     ParagraphRef,
     Record,
+    Reuse,
 )
 
 logger = logging.getLogger(__name__)
@@ -255,10 +256,6 @@ def furniture_reason(counts: dict, config: "DedupConfig") -> Optional[str]:
         where = f"source {source}" if source is not None else "the corpus"
         return f"repeated in {held} articles of {where}"
     return None
-
-
-# Builds a Record from a tuple of its fields in C (no Python call per record).
-_tuple_new = tuple.__new__
 
 
 @dataclass
@@ -726,25 +723,47 @@ def reused_passages(batch: Batch, verdicts: Verdicts, state: IndexState, config:
     if len(pairs) == 0:
         return {}
     ordered, ordered_offsets = state.ordered_of(pairs.reshape(-1))
-    segments, shares = _label.shared_segments(
+    segments, shares = _label.shared_segments_threaded(
         pairs, ordered, ordered_offsets, set_hashes, set_offsets, config.shingle.size,
         config.min_reuse_words, config.short_words, reuse.MIN_SIMILARITY)
     if len(segments) == 0:
         return {}
     involved = np.unique(pairs[segments[:, 0]])
     earlier = involved[involved < first_id]
-    texts = dict(zip(earlier.tolist(), state.kept_texts(earlier)))
-    texts.update((gid, batch.texts[gid - first_id]) for gid in involved[involved >= first_id].tolist())
-    spans = dict(zip(involved.tolist(), reuse.word_spans([texts[g] for g in involved.tolist()], config.normalize)))
-    all_article_of = state.article_of.values
-    found: dict[int, list] = {}
-    for (pair, *words), share in zip(segments.tolist(), shares.tolist()):
-        p, q = pairs[pair].tolist()
-        doc_id, index = state.doc_ids[all_article_of[q]], int(state.paragraph_index.values[q])
-        if words[1] >= len(spans[p][0]) or words[3] >= len(spans[q][0]):
-            continue  # the normalizer's words and the shingled ones disagree: report nothing
-        found.setdefault(p - first_id, []).append(reuse.passage(spans[p], spans[q], (*words, share), doc_id, index))
-    return {k: reuse.choose(passages) for k, passages in found.items()}
+    texts = state.kept_texts(earlier) + [batch.texts[gid - first_id] for gid in involved[involved >= first_id].tolist()]
+    # The raw span of every word of every involved paragraph, flat: word w
+    # of involved paragraph t is at word_at[t] + w.
+    spans = reuse.word_spans(texts, config.normalize)
+    word_counts = np.fromiter((len(s) for s, _ in spans), dtype=np.int64, count=len(spans))
+    word_at = np.zeros(len(spans) + 1, dtype=np.int64)
+    np.cumsum(word_counts, out=word_at[1:])
+    word_starts = np.concatenate([s for s, _ in spans]).astype(np.int64, copy=False)
+    word_ends = np.concatenate([e for _, e in spans]).astype(np.int64, copy=False)
+    del spans, texts
+    p_of, q_of = pairs[segments[:, 0], 0], pairs[segments[:, 0], 1]
+    tp, tq = np.searchsorted(involved, p_of), np.searchsorted(involved, q_of)
+    # Where the normalizer's words and the shingled ones disagree, nothing
+    # is reported.
+    agree = (segments[:, 2] < word_counts[tp]) & (segments[:, 4] < word_counts[tq])
+    segments, shares, p_of, q_of, tp, tq = (a[agree] for a in (segments, shares, p_of, q_of, tp, tq))
+    if len(segments) == 0:
+        return {}
+    starts = word_starts[word_at[tp] + segments[:, 1]].tolist()
+    ends = word_ends[word_at[tp] + segments[:, 2]].tolist()
+    source_starts = word_starts[word_at[tq] + segments[:, 3]].tolist()
+    source_ends = word_ends[word_at[tq] + segments[:, 4]].tolist()
+    doc_ids = list(map(state.doc_ids.__getitem__, state.article_of.values[q_of].tolist()))
+    indexes = state.paragraph_index.values[q_of].tolist()
+    similarities = [round(share, 6) for share in shares.tolist()]
+    with _collector_paused():
+        found = list(map(Reuse._make, zip(starts, ends, doc_ids, indexes, source_starts, source_ends, similarities)))
+    # Segments come grouped by paragraph, since the pairs are sorted by it.
+    rows = (p_of - first_id).tolist()
+    cuts = (np.flatnonzero(np.diff(p_of)) + 1).tolist()
+    result: dict[int, tuple] = {}
+    for lo, hi in zip([0, *cuts], [*cuts, len(rows)]):
+        result[rows[lo]] = (found[lo],) if hi - lo == 1 else reuse.choose(found[lo:hi])
+    return result
 
 
 # Builds a Record from a tuple of its fields in C (no Python call per record).
