@@ -214,8 +214,10 @@ class _RulePlan:
         rules = tuple(r for r in rules if not r.prefix)
         self.limits = sorted({r.max_words for r in rules if r.max_words is not None})
         # any_rule[k]: one pattern matching (at the start) wherever a rule of
-        # bucket k anchored at the start, or a prefix rule, could match (None:
-        # no such rule; False: the patterns cannot be joined).
+        # bucket k anchored at the start could match (None: no such rule;
+        # False: the patterns cannot be joined). The prefix rules stay out:
+        # they open with any word, so with them in, no paragraph's opening
+        # could rule the joined pattern out.
         self.any_rule: list = []
         # buckets[k]: rules allowing paragraphs longer than limits[k - 1] words.
         self.buckets = []
@@ -231,8 +233,7 @@ class _RulePlan:
             others = [entry for entry in bucket if not _anchored(entry[0].pattern)]
             prefilter = _any_of([rule.pattern for rule, *_ in anchored])
             self.buckets.append((prefilter, bucket, others if prefilter is not None else bucket))
-            # Prefix rules are matched at the start too, at any length.
-            starts = [rule.pattern for rule, *_ in anchored] + [rule.pattern for rule in self.prefix_rules]
+            starts = [rule.pattern for rule, *_ in anchored]
             joined = _any_of(starts)
             self.any_rule.append(joined if joined is not None or not starts else False)
         # Unanchored rules are searched one by one (joined, the engine would
@@ -569,9 +570,10 @@ def may_match(rule_texts: Sequence[str], word_counts: Sequence[int], rules: Iter
     """Which paragraphs a phrase rule or a prefix rule may match: a mask
     holding every paragraph one of them does match (and a few more). One
     pass over the batch: the rules anchored at the start that can apply to a
-    paragraph's length, and the prefix rules, are tried together in one
-    match per paragraph; the others are searched over all paragraphs joined
-    by newlines when the batch is large.
+    paragraph's length are tried together, on the paragraphs whose first
+    characters could open a match; the prefix rules together, in one match
+    per paragraph not marked yet; the others are searched over all
+    paragraphs joined by newlines when the batch is large.
 
     >>> may_match([rule_view("// انتهى //"), rule_view("خبر عن الطقس")], [2, 3], default_rules()).tolist()
     [True, False]
@@ -621,6 +623,14 @@ def may_match(rule_texts: Sequence[str], word_counts: Sequence[int], rules: Iter
             dtype=bool, count=len(distinct),
         )
         _mark_matches(maybe, rows[possible[group.ravel()]], joined.match, rule_texts)
+    if plan.prefix_rules:
+        # Prefix rules apply at any length; one match per paragraph not
+        # marked yet.
+        rows = np.flatnonzero(~maybe)
+        if plan.prefix_any is None:
+            maybe[rows] = True
+        else:
+            _mark_matches(maybe, rows, plan.prefix_any.match, rule_texts)
     return maybe
 
 
