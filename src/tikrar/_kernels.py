@@ -27,6 +27,24 @@ _LANE_MULTIPLIERS = np.array(
 )
 
 
+def launches_from_threads_are_safe() -> bool:
+    """Whether two Python threads may run parallel kernels at the same time:
+    true for numba's ``omp`` and ``tbb`` threading layers, false for
+    ``workqueue`` (numba's fallback, which must not be entered twice).
+
+    >>> launches_from_threads_are_safe() in (True, False)
+    True
+    """
+    import numba
+
+    try:
+        layer = numba.threading_layer()
+    except ValueError:  # no parallel kernel has run yet: run one
+        word_counts(np.zeros(0, dtype=np.uint8), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
+        layer = numba.threading_layer()
+    return layer in ("omp", "tbb")
+
+
 # ---------------------------------------------------------------------------
 # Bytes and paragraphs
 

@@ -10,6 +10,7 @@ makes a second batch compare against the first is one
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import sys
@@ -17,7 +18,7 @@ import threading
 import time
 import types
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Mapping, Optional, Sequence, Union
+from typing import Any, Callable, Iterable, Iterator, Mapping, Optional, Sequence, Union
 
 import numpy as np
 
@@ -491,15 +492,19 @@ class Deduplicator:
                 # A batch makes millions of small acyclic objects; the cyclic
                 # collector would scan the growing heap again and again meanwhile.
                 with _collector_paused():
+                    records = []
                     bar.stage("prepare")
-                    batch = self._prepare(batch_articles)
-                    bar.batch(len(batch), len(batch_articles))
-                    records = self._label(batch, bar.stage)
-                    bar.stage("corpus boilerplate")
-                    records = self._apply_corpus_boilerplate(batch, records)
-                    # Inside the try: a tqdm-like object that raises undoes the call.
-                    bar.stage(None)
-                    bar.update(len(records))
+                    # A large input is labelled slice by slice, the next one
+                    # prepared meanwhile (see stages.prepare_ahead).
+                    with contextlib.closing(self._prepared(batch_articles)) as batches:
+                        for batch in batches:
+                            bar.batch(len(batch), len(batch.articles))
+                            labelled = self._label(batch, bar.stage)
+                            bar.stage("corpus boilerplate")
+                            records.extend(self._apply_corpus_boilerplate(batch, labelled))
+                            # Inside the try: a tqdm-like object that raises undoes the call.
+                            bar.stage(None)
+                            bar.update(len(labelled))
             except BaseException:
                 state.rollback(mark)
                 raise
@@ -542,6 +547,9 @@ class Deduplicator:
 
     def _prepare(self, articles: list[Article]) -> stages.Batch:
         return stages.prepare(articles, self.config, self._rules)
+
+    def _prepared(self, articles: list[Article]) -> Iterator[stages.Batch]:
+        return stages.prepare_ahead(articles, self.config, self._rules, prepare_slice=self._prepare)
 
     def _label(self, batch: stages.Batch, stage: Callable[[str], None] = _no_stage) -> list[Record]:
         """Keep-first labels for a batch; its kept paragraphs join the state.

@@ -37,7 +37,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import repeat
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, Callable, Iterator, Optional
 
 import numba
 import numpy as np
@@ -71,7 +71,7 @@ if TYPE_CHECKING:
     from .dedup import DedupConfig
 
 __all__ = [
-    "Batch", "Sketch", "Verdicts", "prepare", "sketch_batch", "label", "commit", "reused_passages",
+    "Batch", "Sketch", "Verdicts", "prepare", "prepare_ahead", "sketch_batch", "label", "commit", "reused_passages",
     "make_records", "corpus_boilerplate", "furniture_reason", "indexed_rows", "REASON_EMPTY",
 ]
 
@@ -388,6 +388,59 @@ def prepare(articles: list[Article], config: "DedupConfig", rules: Optional[tupl
     # The fast path needs no normalized strings (only their bytes).
     return Batch(articles, doc_of, index, span_starts, span_ends, texts, [], words, hits,
                  data, byte_starts, byte_ends, presketch)
+
+
+#: Characters of article text per batch of :func:`prepare_ahead`.
+AHEAD_CHUNK_CHARS = 6_000_000
+
+
+def prepare_ahead(articles: list[Article], config: "DedupConfig", rules: Optional[tuple] = None,
+                  chunk_chars: Optional[int] = None,
+                  prepare_slice: Optional[Callable[[list[Article]], Batch]] = None) -> Iterator[Batch]:
+    """:func:`prepare` of consecutive slices of ``articles`` holding about
+    ``chunk_chars`` (default :data:`AHEAD_CHUNK_CHARS`) characters each, the next slice prepared on a second
+    thread while the caller labels the one it was given. Labels do not
+    depend on how the input is cut into batches, so labelling the batches
+    in order gives the records of one batch. Preparing is mostly phrase
+    rules, which hold the GIL; labelling is mostly compiled kernels, which
+    release it: the two share the cores. Input shorter than two slices, or
+    a numba threading layer that two threads may not enter at once, gives
+    one batch prepared here. ``prepare_slice`` replaces
+    ``prepare(slice, config, rules)``.
+
+    >>> from tikrar import DedupConfig
+    >>> articles = [Article(str(k), f"خبر رقم {k} عن الطقس") for k in range(5)]
+    >>> [len(batch.articles) for batch in prepare_ahead(articles, DedupConfig(), chunk_chars=30)]
+    [2, 2, 1]
+    """
+    chunk_chars = AHEAD_CHUNK_CHARS if chunk_chars is None else chunk_chars
+    if chunk_chars < 1:
+        raise ValueError(f"chunk_chars must be at least 1, got {chunk_chars}")
+    slices, start, held = [], 0, 0
+    for k, article in enumerate(articles):
+        held += len(article.text)
+        if held >= chunk_chars:
+            slices.append((start, k + 1))
+            start, held = k + 1, 0
+    if start < len(articles) or not slices:
+        slices.append((start, len(articles)))
+    if prepare_slice is None:
+        def prepare_slice(part: list[Article]) -> Batch:
+            return prepare(part, config, rules)
+    if len(slices) == 1 or not _kernels.launches_from_threads_are_safe():
+        yield prepare_slice(articles)
+        return
+    with ThreadPoolExecutor(1, thread_name_prefix="tikrar-prepare") as pool:
+        upcoming = pool.submit(prepare_slice, articles[slices[0][0] : slices[0][1]])
+        try:
+            for position in range(len(slices)):
+                batch = upcoming.result()
+                if position + 1 < len(slices):
+                    a, b = slices[position + 1]
+                    upcoming = pool.submit(prepare_slice, articles[a:b])
+                yield batch
+        finally:
+            upcoming.cancel()
 
 
 def _presketch(data, byte_starts, byte_ends, words, config: "DedupConfig", threads: Optional[int] = None
