@@ -82,3 +82,33 @@ def test_shared_segments_on_two_threads_equal_one_thread():
     assert len(rows) >= 99 and len(np.unique(rows[:, 0] * 2 // len(pairs))) == 2  # found in both halves
     assert threaded_rows.tolist() == rows.tolist()
     assert threaded_shares.tolist() == shares.tolist()
+
+
+def test_bucket_runs_found_by_galloping_equal_binary_search():
+    from tikrar._label import _runs
+
+    low = np.uint64(0xFFFFFFFF)
+    rng = np.random.default_rng(1)
+    for trial in range(200):
+        held_keys = rng.integers(0, rng.integers(1, 50), size=rng.integers(0, 300)).astype(np.uint64)
+        held = np.sort((held_keys << np.uint64(32)) | rng.integers(0, 1000, size=len(held_keys)).astype(np.uint64))
+        new_keys = rng.integers(0, 60, size=rng.integers(1, 100)).astype(np.uint64)
+        if trial % 7 == 0:
+            new_keys[:] = low  # the highest key: no room above it
+        members = np.sort((new_keys << np.uint64(32)) | np.arange(len(new_keys)).astype(np.uint64))
+        size = int(rng.integers(0, len(held) + 1))
+        run_of, ends, counts = _runs(members, held, size)
+        expected_run_of, expected_ends, expected_counts = np.full(len(members), -1), [], []
+        view, s = held[:size], 0
+        while s < len(members):
+            bucket, t = members[s] & ~low, s + 1
+            while t < len(members) and (members[t] & ~low) == bucket:
+                t += 1
+            lo, hi = np.searchsorted(view, bucket, side="left"), np.searchsorted(view, bucket | low, side="right")
+            if t - s > 1 or hi > lo:
+                expected_run_of[(members[s:t] & low).astype(np.int64)] = len(expected_ends)
+                expected_ends.append(int(hi))
+                expected_counts.append(int(hi - lo))
+            s = t
+        assert run_of.tolist() == expected_run_of.tolist(), trial
+        assert ends.tolist() == expected_ends and counts.tolist() == expected_counts, trial

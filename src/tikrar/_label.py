@@ -101,6 +101,33 @@ def _note_held(held, end, count, room, by_band, gid, stamp, hits, from_lsh, cand
 
 
 @njit(cache=True, nogil=True)
+def _first_above(values, start, value):
+    """The first index from ``start`` on where the sorted ``values`` exceed
+    ``value`` (``len(values)`` if none): galloping from ``start``, then
+    a binary search in the last stride."""
+    n = values.shape[0]
+    if start >= n or values[start] > value:
+        return start
+    # values[low] <= value; find high with values[high] > value (or n).
+    low = start
+    stride = 1
+    high = start + 1
+    while high < n and values[high] <= value:
+        low = high
+        stride *= 2
+        high = low + stride
+    if high > n:
+        high = n
+    while high - low > 1:
+        middle = (low + high) // 2
+        if values[middle] <= value:
+            low = middle
+        else:
+            high = middle
+    return high
+
+
+@njit(cache=True, nogil=True)
 def _runs(sorted_members, held, held_size):
     """Runs of equal high 32 bits in ``sorted_members`` (new members of one
     band, low 32 bits a position), and for each run the end of the same
@@ -114,17 +141,18 @@ def _runs(sorted_members, held, held_size):
     held_view = held[:held_size]
     runs = 0
     s = 0
+    position = 0
     while s < m:
         bucket = sorted_members[s] & ~_LOW32
         t = s + 1
         while t < m and (sorted_members[t] & ~_LOW32) == bucket:
             t += 1
-        if held_size:
-            lo = np.searchsorted(held_view, bucket, side="left")
-            hi = np.searchsorted(held_view, bucket | _LOW32, side="right")
-        else:
-            lo = 0
-            hi = 0
+        # Buckets come in increasing order: each search starts where the
+        # last one ended and gallops, which costs far less than a binary
+        # search over all held members when the batch is much smaller.
+        lo = _first_above(held_view, position, bucket - np.uint64(1)) if bucket > 0 else position
+        hi = _first_above(held_view, lo, bucket | _LOW32)
+        position = hi
         # A bucket of one new member and no old ones pairs it with nothing:
         # its members keep -1, so lookups skip it at once.
         if t - s > 1 or hi > lo:
