@@ -30,13 +30,13 @@ it afterwards.
 
 from __future__ import annotations
 
-import os
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 from numba import njit, prange
 
 from ._kernels import intersection_size
+from .index import THREADS
 
 
 _LOW32 = np.uint64(0xFFFFFFFF)
@@ -600,7 +600,8 @@ THREADED_SEGMENTS_MIN_PAIRS = 4096
 def shared_segments_threaded(pairs, ordered, ordered_offsets, hashes, offsets, size, min_words, min_whole_words,
                              min_similarity, threads=None, min_pairs=THREADED_SEGMENTS_MIN_PAIRS):
     """:func:`shared_segments` over slices of ``pairs`` on ``threads`` threads
-    at once (the kernel releases the GIL); the same rows in the same order.
+    at once (default :data:`tikrar.index.THREADS`; the kernel releases the
+    GIL); the same rows in the same order.
     Slices hold about the same number of the first paragraphs' shingles,
     which is what a pair costs. Fewer than ``min_pairs`` pairs run on one.
 
@@ -613,7 +614,7 @@ def shared_segments_threaded(pairs, ordered, ordered_offsets, hashes, offsets, s
     ([[0, 0, 5, 0, 5], [1, 0, 5, 0, 5]], [1.0, 1.0])
     """
     args = (ordered, ordered_offsets, hashes, offsets, size, min_words, min_whole_words, min_similarity)
-    threads = max(1, min(4, os.cpu_count() or 1)) if threads is None else threads
+    threads = THREADS if threads is None else threads
     if threads == 1 or len(pairs) < max(2, min_pairs):
         return shared_segments(pairs, *args)
     work = np.cumsum(ordered_offsets[pairs[:, 0] + 1] - ordered_offsets[pairs[:, 0]])

@@ -31,7 +31,7 @@ from .shingle import shingle_hash, shingles
 from .types import Reuse
 
 __all__ = [
-    "word_spans", "ordered_shingles", "shared_segments_plain", "passage", "choose", "min_shingles",
+    "word_spans", "word_spans_flat", "ordered_shingles", "shared_segments_plain", "passage", "choose", "min_shingles",
     "min_pair_shingles", "MIN_REUSE_WORDS", "MIN_SHARED_FINGERPRINTS", "MIN_SIMILARITY",
 ]
 
@@ -136,27 +136,47 @@ def _word_spans_kernel(out, sources, units, bounds, marks):
     return starts[:count].copy(), ends[:count].copy(), offsets
 
 
-def word_spans(texts: Sequence[str], normalize: NormalizeConfig = DEDUP) -> list[tuple[np.ndarray, np.ndarray]]:
-    """The raw span ``(starts, ends)`` of every normalized word of each text,
-    in one compiled pass (marks the normalizer drops at the end of a word
-    belong to the word).
+def word_spans_flat(texts: Sequence[str], normalize: NormalizeConfig = DEDUP
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The raw span of every normalized word of all texts, flat: word ``w``
+    of text ``t`` starts at ``starts[offsets[t] + w]`` and ends at
+    ``ends[offsets[t] + w]`` (marks the normalizer drops at the end of a
+    word belong to the word). One compiled pass.
 
-    >>> [(t[s:e]) for t in ["قال  المتحدثُ إن"] for s, e in zip(*word_spans([t])[0])]
-    ['قال', 'المتحدثُ', 'إن']
+    >>> starts, ends, offsets = word_spans_flat(["قال  المتحدثُ", "إن"])
+    >>> starts.tolist(), ends.tolist(), offsets.tolist()
+    ([0, 5, 0], [3, 13, 2], [0, 2, 3])
     """
     texts = list(texts)
     if not texts:
-        return []
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(1, dtype=np.int64)
     arrays = _normalize_fast._arrays(normalize)
     units, bounds = _normalize_fast._encode(texts)
     out, sources, status = arrays.run(units, bounds, True)
     if (status == _normalize_fast.UNSEEN).any():  # new code points, now classified
         out, sources, status = arrays.run(units, bounds, True)
     starts, ends, offsets = _word_spans_kernel(out, sources, units, bounds, _marks())
-    result = [(starts[offsets[t] : offsets[t + 1]], ends[offsets[t] : offsets[t + 1]]) for t in range(len(texts))]
-    for t in np.flatnonzero(status != _normalize_fast.OK).tolist():
-        result[t] = _word_spans_plain(texts[t], normalize)
-    return result
+    unmapped = np.flatnonzero(status != _normalize_fast.OK).tolist()
+    if unmapped:  # texts the tables cannot answer alone: spliced in from the plain path
+        parts = [(starts[offsets[t] : offsets[t + 1]], ends[offsets[t] : offsets[t + 1]]) for t in range(len(texts))]
+        for t in unmapped:
+            parts[t] = _word_spans_plain(texts[t], normalize)
+        offsets = np.zeros(len(texts) + 1, dtype=np.int64)
+        np.cumsum([len(a) for a, _ in parts], out=offsets[1:])
+        starts = np.concatenate([a for a, _ in parts]).astype(np.int64, copy=False)
+        ends = np.concatenate([b for _, b in parts]).astype(np.int64, copy=False)
+    return starts, ends, offsets
+
+
+def word_spans(texts: Sequence[str], normalize: NormalizeConfig = DEDUP) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The raw span ``(starts, ends)`` of every normalized word of each text
+    (:func:`word_spans_flat`, one pair of arrays per text).
+
+    >>> [(t[s:e]) for t in ["قال  المتحدثُ إن"] for s, e in zip(*word_spans([t])[0])]
+    ['قال', 'المتحدثُ', 'إن']
+    """
+    starts, ends, offsets = word_spans_flat(texts, normalize)
+    return [(starts[a:b], ends[a:b]) for a, b in zip(offsets[:-1].tolist(), offsets[1:].tolist())]
 
 
 def _word_spans_plain(text: str, normalize: NormalizeConfig) -> tuple[np.ndarray, np.ndarray]:

@@ -784,15 +784,10 @@ def reused_passages(batch: Batch, verdicts: Verdicts, state: IndexState, config:
     involved = np.unique(pairs[segments[:, 0]])
     earlier = involved[involved < first_id]
     texts = state.kept_texts(earlier) + [batch.texts[gid - first_id] for gid in involved[involved >= first_id].tolist()]
-    # The raw span of every word of every involved paragraph, flat: word w
-    # of involved paragraph t is at word_at[t] + w.
-    spans = reuse.word_spans(texts, config.normalize)
-    word_counts = np.fromiter((len(s) for s, _ in spans), dtype=np.int64, count=len(spans))
-    word_at = np.zeros(len(spans) + 1, dtype=np.int64)
-    np.cumsum(word_counts, out=word_at[1:])
-    word_starts = np.concatenate([s for s, _ in spans]).astype(np.int64, copy=False)
-    word_ends = np.concatenate([e for _, e in spans]).astype(np.int64, copy=False)
-    del spans, texts
+    # Word w of involved paragraph t spans word_starts/ends[word_at[t] + w].
+    word_starts, word_ends, word_at = reuse.word_spans_flat(texts, config.normalize)
+    word_counts = np.diff(word_at)
+    del texts
     p_of, q_of = pairs[segments[:, 0], 0], pairs[segments[:, 0], 1]
     tp, tq = np.searchsorted(involved, p_of), np.searchsorted(involved, q_of)
     # Where the normalizer's words and the shingled ones disagree, nothing
