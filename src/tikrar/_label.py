@@ -69,13 +69,14 @@ def _longest_absent_run(ordered, o0, o1, hashes, q0, q1):
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _note(cand, gid, stamp, hits, from_lsh, candidates, found):
-    """Add ``cand`` to the candidates of paragraph ``gid`` once (``stamp``
-    marks who saw it last), growing the list when full."""
-    if stamp[cand] != gid:
-        stamp[cand] = gid
-        hits[cand] = 0
-        from_lsh[cand] = False
+def _note(cand, gid, tally, candidates, found):
+    """Add ``cand`` to the candidates of paragraph ``gid`` once, growing the
+    list when full. ``tally[cand]`` is (who saw it last, 2 * fingerprint
+    hits + 1 if a band proposed it): one row, so noting a candidate reads
+    one place (it is the commonest step of labelling)."""
+    if tally[cand, 0] != gid:
+        tally[cand, 0] = gid
+        tally[cand, 1] = 0
         if found == candidates.shape[0]:
             grown = np.empty(2 * found, dtype=np.int64)
             grown[:found] = candidates[:found]
@@ -86,17 +87,17 @@ def _note(cand, gid, stamp, hits, from_lsh, candidates, found):
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _note_held(held, end, count, room, by_band, gid, stamp, hits, from_lsh, candidates, found):
+def _note_held(held, end, count, room, by_band, gid, tally, candidates, found):
     """Note the ``room`` most recent of the ``count`` members of an earlier
     batch's bucket or posting list that ends at ``end`` in ``held`` (low 32
     bits a global id): as band candidates, or as fingerprint hits."""
     for at in range(end - 1, end - 1 - min(count, room), -1):
         cand = np.int64(held[at] & _LOW32)
-        candidates, found = _note(cand, gid, stamp, hits, from_lsh, candidates, found)
+        candidates, found = _note(cand, gid, tally, candidates, found)
         if by_band:
-            from_lsh[cand] = True
+            tally[cand, 1] |= 1
         else:
-            hits[cand] += 1
+            tally[cand, 1] += 2
     return candidates, found
 
 
@@ -218,9 +219,8 @@ def held_candidates(band_base, run_old_end, run_old_count, held_bands, window, f
             end = run_old_end[r]
             for at in range(end - 1, end - 1 - min(run_old_count[r], window), -1):
                 needed[np.int64(held[at] & _LOW32)] = True
-    stamp = np.full(total_ids, -1, dtype=np.int64)
-    hits = np.zeros(total_ids, dtype=np.int32)
-    from_lsh = np.zeros(total_ids, dtype=np.bool_)  # unused here: _note keeps it for keep_first
+    tally = np.empty((total_ids, 2), dtype=np.int64)
+    tally[:, 0] = -1
     seen = np.empty(64, dtype=np.int64)
     m = fp_offsets.shape[0] - 1
     for e in range(m):
@@ -233,11 +233,11 @@ def held_candidates(band_base, run_old_end, run_old_count, held_bands, window, f
             end = fp_old_end[r]
             for at in range(end - 1, end - 1 - min(fp_old_count[r], fp_window), -1):
                 cand = np.int64(held_fp[at] & _LOW32)
-                seen, found = _note(cand, e, stamp, hits, from_lsh, seen, found)
-                hits[cand] += 1
+                seen, found = _note(cand, e, tally, seen, found)
+                tally[cand, 1] += 2
         least = min(min_reuse_hits, max(1, (last - first + 1) // 2))
         for c in range(found):
-            if hits[seen[c]] >= least:
+            if tally[seen[c], 1] >> 1 >= least:
                 needed[seen[c]] = True
     return np.flatnonzero(needed)
 
@@ -291,7 +291,10 @@ def keep_first(first_id, kind, heading, group, group_kept, row_of_e, fp_offsets,
     # Buckets of this batch that hold more than the paragraph itself, all
     # bands numbered together: per paragraph, the list of its buckets
     # (``slot_run[slot_offsets[e]:slot_offsets[e + 1]]``), and the kept
-    # members of each bucket as a chain of slots, most recent first.
+    # members of each bucket as a chain of slots, most recent first. A
+    # chain link holds the member's gid beside the next link, so walking a
+    # chain reads one place per member (the walk is bound by memory
+    # latency, not by arithmetic).
     bands = run_of.shape[0]
     slot_count = np.zeros(m + 1, dtype=np.int64)
     for b in range(bands):
@@ -300,7 +303,7 @@ def keep_first(first_id, kind, heading, group, group_kept, row_of_e, fp_offsets,
                 slot_count[e + 1] += 1
     slot_offsets = np.cumsum(slot_count)
     total_runs = band_base[bands]
-    run_band = np.empty(total_runs, dtype=np.int64)
+    run_band = np.empty(total_runs, dtype=np.int32)
     run_head = np.full(total_runs, -1, dtype=np.int64)
     slot_run = np.empty(slot_offsets[m], dtype=np.int64)
     fill = slot_offsets[:m].copy()
@@ -310,27 +313,21 @@ def keep_first(first_id, kind, heading, group, group_kept, row_of_e, fp_offsets,
             if run_of[b, e] >= 0:
                 slot_run[fill[e]] = band_base[b] + run_of[b, e]
                 fill[e] += 1
-    slot_next = np.full(slot_offsets[m], -1, dtype=np.int64)
-    slot_e = np.empty(slot_offsets[m], dtype=np.int64)
-    for e in range(m):
-        for slot in range(slot_offsets[e], slot_offsets[e + 1]):
-            slot_e[slot] = e
+    # slot_link[slot] = (gid, next slot); written when the slot's paragraph is kept.
+    slot_link = np.empty((slot_offsets[m], 2), dtype=np.int64)
 
-    fp_total = fp_run.shape[0]
+    # The same for fingerprint postings: entry x of a kept paragraph links
+    # to the previous kept entry of its posting list.
     fp_head = np.full(fp_old_end.shape[0], -1, dtype=np.int64)
-    fp_next = np.full(fp_total, -1, dtype=np.int64)
-    e_of_entry = np.empty(fp_total, dtype=np.int64)
-    for e in range(m):
-        for x in range(fp_offsets[e], fp_offsets[e + 1]):
-            e_of_entry[x] = e
+    fp_link = np.empty((fp_run.shape[0], 2), dtype=np.int64)
     e_of_row = np.full(n, -1, dtype=np.int64)
     for e in range(m):
         e_of_row[row_of_e[e]] = e
 
-    stamp = np.full(total_ids, -1, dtype=np.int64)
-    hits = np.zeros(total_ids, dtype=np.int32)
-    from_lsh = np.zeros(total_ids, dtype=np.bool_)
+    tally = np.empty((total_ids, 2), dtype=np.int64)
+    tally[:, 0] = -1
     candidates = np.empty(max(16, bands * window + 64), dtype=np.int64)
+    heads = np.empty(256, dtype=np.int64)
     reuse_rows = np.empty(1024, dtype=np.int64)
     reuse_ids = np.empty(1024, dtype=np.int64)
     reuse_hits = np.empty(1024, dtype=np.int32)
@@ -362,29 +359,41 @@ def keep_first(first_id, kind, heading, group, group_kept, row_of_e, fp_offsets,
                 seen = 0
                 y = run_head[r]
                 while y >= 0 and seen < window:
-                    cand = first_id + row_of_e[slot_e[y]]
-                    candidates, found = _note(cand, gid, stamp, hits, from_lsh, candidates, found)
-                    from_lsh[cand] = True
+                    cand = slot_link[y, 0]
+                    candidates, found = _note(cand, gid, tally, candidates, found)
+                    tally[cand, 1] |= 1
                     seen += 1
-                    y = slot_next[y]
-                candidates, found = _note_held(held_bands[run_band[r]], run_old_end[r], run_old_count[r],
-                                               window - seen, True, gid, stamp, hits, from_lsh, candidates, found)
+                    y = slot_link[y, 1]
+                held_count = run_old_count[r]
+                if held_count > 0 and seen < window:
+                    candidates, found = _note_held(held_bands[run_band[r]], run_old_end[r], held_count,
+                                                   window - seen, True, gid, tally, candidates,
+                                                   found)
             fp_first = fp_offsets[e]
             fp_last = fp_offsets[e + 1]
+            # The heads of all its posting lists first: independent loads
+            # the processor overlaps, before the dependent walks.
+            if fp_last - fp_first > heads.shape[0]:
+                heads = np.empty(2 * (fp_last - fp_first), dtype=np.int64)
+            for x in range(fp_first, fp_last):
+                r = fp_run[x]
+                heads[x - fp_first] = fp_head[r] if r >= 0 else -1
             for x in range(fp_first, fp_last):
                 r = fp_run[x]
                 if r < 0:
                     continue
                 seen = 0
-                y = fp_head[r]
+                y = heads[x - fp_first]
                 while y >= 0 and seen < fp_window:
-                    cand = first_id + row_of_e[e_of_entry[y]]
-                    candidates, found = _note(cand, gid, stamp, hits, from_lsh, candidates, found)
-                    hits[cand] += 1
+                    cand = fp_link[y, 0]
+                    candidates, found = _note(cand, gid, tally, candidates, found)
+                    tally[cand, 1] += 2
                     seen += 1
-                    y = fp_next[y]
-                candidates, found = _note_held(held_fp, fp_old_end[r], fp_old_count[r], fp_window - seen, False,
-                                               gid, stamp, hits, from_lsh, candidates, found)
+                    y = fp_link[y, 1]
+                held_count = fp_old_count[r]
+                if held_count > 0 and seen < fp_window:
+                    candidates, found = _note_held(held_fp, fp_old_end[r], held_count, fp_window - seen, False,
+                                                   gid, tally, candidates, found)
             # A contained repeat shares most of its fingerprints; fewer hits
             # cannot reach the containment threshold, so skip the merge.
             need = max(1, (fp_last - fp_first + 1) // 2)
@@ -393,7 +402,8 @@ def keep_first(first_id, kind, heading, group, group_kept, row_of_e, fp_offsets,
             size_p = p1 - p0
             for c in range(found):
                 cand = candidates[c]
-                if hits[cand] >= min_reuse_hits:
+                cand_hits = tally[cand, 1] >> 1
+                if cand_hits >= min_reuse_hits:
                     if reuse_count == reuse_rows.shape[0]:
                         grown_rows = np.empty(2 * reuse_count, dtype=np.int64)
                         grown_ids = np.empty(2 * reuse_count, dtype=np.int64)
@@ -404,9 +414,9 @@ def keep_first(first_id, kind, heading, group, group_kept, row_of_e, fp_offsets,
                         reuse_rows, reuse_ids, reuse_hits = grown_rows, grown_ids, grown_hits
                     reuse_rows[reuse_count] = k
                     reuse_ids[reuse_count] = cand
-                    reuse_hits[reuse_count] = hits[cand]
+                    reuse_hits[reuse_count] = cand_hits
                     reuse_count += 1
-                if not from_lsh[cand] and hits[cand] < need:
+                if tally[cand, 1] & 1 == 0 and cand_hits < need:
                     continue
                 q0 = set_offsets[cand]
                 q1 = set_offsets[cand + 1]
@@ -445,12 +455,14 @@ def keep_first(first_id, kind, heading, group, group_kept, row_of_e, fp_offsets,
             if e >= 0:
                 for slot in range(slot_offsets[e], slot_offsets[e + 1]):
                     r = slot_run[slot]
-                    slot_next[slot] = run_head[r]
+                    slot_link[slot, 0] = gid
+                    slot_link[slot, 1] = run_head[r]
                     run_head[r] = slot
                 for x in range(fp_offsets[e], fp_offsets[e + 1]):
                     r = fp_run[x]
                     if r >= 0:
-                        fp_next[x] = fp_head[r]
+                        fp_link[x, 0] = gid
+                        fp_link[x, 1] = fp_head[r]
                         fp_head[r] = x
     return (codes, target, jaccard, match, reuse_rows[:reuse_count].copy(), reuse_ids[:reuse_count].copy(),
             reuse_hits[:reuse_count].copy())
