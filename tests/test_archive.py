@@ -56,6 +56,34 @@ def test_reads_cross_the_memory_tail_the_scratch_file_and_attached_files(tmp_pat
     held.close()
 
 
+@pytest.mark.parametrize("seed", range(6))
+def test_the_tail_growing_in_its_room_reads_as_a_plain_array(seed):
+    # Small appends fill the tail's room, truncations reuse it, and the
+    # occasional large one spills: every read equals the same plain array.
+    rng = np.random.default_rng(seed)
+    held = Archive(np.uint16, spill_bytes=int(rng.integers(2_000, 20_000)))
+    model = np.zeros(0, dtype=np.uint16)
+    for step in range(300):
+        action = rng.random()
+        if action < 0.15 and len(model):
+            size = int(rng.integers(0, len(model) + 1))
+            held.truncate(size)
+            model = model[:size]
+        else:
+            count = int(rng.integers(0, 5_000 if action > 0.95 else 200))
+            values = rng.integers(0, 2**16, count).astype(np.uint16)
+            held.extend(values)
+            model = np.concatenate([model, values])
+        assert held.size == len(model)
+        assert held.nbytes <= held.spill_items * 2
+        if len(model):
+            a = int(rng.integers(0, len(model)))
+            b = int(rng.integers(a, len(model) + 1))
+            assert np.array_equal(held.read(a, b), model[a:b]), step
+    assert np.array_equal(held.read(0, len(model)), model)
+    held.close()
+
+
 def test_labels_do_not_depend_on_where_the_archive_keeps_its_values(monkeypatch, tmp_path):
     corpus = reusing_articles(300, seed=11)
     expected = [records(Deduplicator().add(corpus))]

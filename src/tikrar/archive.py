@@ -63,7 +63,9 @@ class Archive:
         self.spill_items = max(1, spill_bytes // self.dtype.itemsize)
         self.size = 0
         self._extents: list[_Extent] = []
-        self._tail = np.zeros(0, dtype=self.dtype)
+        # The tail is the front of a buffer with room to grow: appending
+        # writes into the room instead of concatenating the whole tail anew.
+        self._tail = self._room = np.zeros(0, dtype=self.dtype)
         self._tail_start = 0
         self._scratch: Optional[int] = None
         self._scratch_end = 0
@@ -80,14 +82,22 @@ class Archive:
         values = np.ascontiguousarray(values, dtype=self.dtype)
         if len(values) == 0:
             return
-        held = self._tail[: self.size - self._tail_start]
-        if len(held) + len(values) >= self.spill_items:
+        used = self.size - self._tail_start
+        total = used + len(values)
+        if total >= self.spill_items:
             # Written from where they lie: a batch of many megabytes is not
             # copied into the tail only to be copied out again.
-            self._spill(held, values)
-        else:
-            self._tail = np.concatenate([held, values])
-            self.size += len(values)
+            self._spill(self._tail[:used], values)
+            return
+        if total > len(self._room):
+            # The room doubles (up to the spill size), so each item is
+            # copied a bounded number of times however small the batches.
+            room = np.empty(min(self.spill_items, max(2 * total, 1024)), dtype=self.dtype)
+            room[:used] = self._tail[:used]
+            self._room = room
+        self._room[used:total] = values
+        self._tail = self._room[:total]
+        self.size = self._tail_start + total
 
     def _spill(self, *parts: np.ndarray) -> None:
         """Move ``parts`` (the tail, then what follows it) to the scratch
@@ -106,7 +116,7 @@ class Archive:
         self._extents.append(_Extent(start, end, self._scratch, self._scratch_end))
         self._scratch_end += written
         self.size = end
-        self._tail = np.zeros(0, dtype=self.dtype)
+        self._tail = self._room = np.zeros(0, dtype=self.dtype)
         self._tail_start = end
 
     def truncate(self, size: int) -> None:
@@ -114,13 +124,13 @@ class Archive:
         if size >= self.size:
             return
         if size >= self._tail_start:
-            self._tail = self._tail[: size - self._tail_start].copy()
+            self._tail = self._room[: size - self._tail_start]
         else:
             kept = [e for e in self._extents if e.start < size]
             if kept and kept[-1].end > size:
                 kept[-1] = _Extent(kept[-1].start, size, kept[-1].fd, kept[-1].offset)
             self._extents = kept
-            self._tail = np.zeros(0, dtype=self.dtype)
+            self._tail = self._room = np.zeros(0, dtype=self.dtype)
             self._tail_start = size
         self.size = size
 
@@ -207,7 +217,8 @@ class Archive:
         self._extents = [_Extent(a, b, fd, offset) for (a, b, _, offset), fd in zip(pieces, fds)]
         self._owned = fds
         self._scratch, self._scratch_end = None, 0
-        self._tail, self._tail_start = rest, covered
+        self._tail = self._room = rest
+        self._tail_start = covered
         for fd in old:
             os.close(fd)
 
